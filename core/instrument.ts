@@ -6,6 +6,7 @@
 import { PlugdError } from "./errors.ts";
 import type { Hooks } from "./hooks.ts";
 import { markTapError } from "./tap-errors.ts";
+import { REQUEST_ARGUMENT, timed } from "./timing.ts";
 
 /** The plugin a tap belongs to, by tap function (read by --print-hooks and timing). */
 export const TAP_OWNER = new WeakMap<object, string>();
@@ -15,6 +16,8 @@ export interface InstrumentState {
   applying: string | undefined;
   /** Set once the server listens. */
   frozen: boolean;
+  /** Wrap taps to time them (the server's `timing` option). */
+  readonly timing: boolean;
   /** Keys of handle.for(...) hooks created, i.e. methods some plugin looked at. */
   readonly methods: string[];
   /** A `log` tap threw: reported here, and the other log taps still run. */
@@ -33,25 +36,27 @@ interface Interceptable {
 
 export function instrumentHooks(hooks: Hooks, state: InstrumentState): void {
   for (const name of ["onRawRequest", "onParsed", "authorize", "respond", "log", "listening", "close"] as const) {
-    instrument(hooks[name] as unknown as Interceptable, name, state);
+    instrument(hooks[name] as unknown as Interceptable, name, name, state);
   }
   hooks.handle.intercept({
     factory: (key: string, hook) => {
       state.methods.push(key);
-      instrument(hook as unknown as Interceptable, `handle.for(${JSON.stringify(key)})`, state);
+      instrument(hook as unknown as Interceptable, `handle.for(${JSON.stringify(key)})`, "handle", state);
       return hook;
     },
   });
 }
 
-function instrument(hook: Interceptable, hookName: string, state: InstrumentState): void {
+function instrument(hook: Interceptable, hookName: string, kind: string, state: InstrumentState): void {
+  const requestIndex = state.timing ? REQUEST_ARGUMENT[kind] : undefined;
   hook.intercept({
     register: ((tap: TapLike) => {
       if (state.frozen && hookName !== "close") {
         throw new PlugdError("PLUGD_ERR_HOOK_TAP_AFTER_LISTEN", `Tap "${tap.name}" on ${hookName} after the server started listening`);
       }
       const plugin = state.applying ?? tap.name;
-      const wrapped = wrap(tap, hookName, plugin, state);
+      let wrapped = wrap(tap, hookName, plugin, state);
+      if (requestIndex !== undefined) wrapped = timed(wrapped, tap.type, plugin, requestIndex);
       TAP_OWNER.set(wrapped, plugin);
       return { ...tap, fn: wrapped };
     }) as never,

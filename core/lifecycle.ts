@@ -8,6 +8,7 @@ import { error as errorResponse, isResponse, type Response } from "./http/respon
 import { KNOWN_METHODS } from "./http/status.ts";
 import type { Hooks } from "./hooks.ts";
 import { describeFailure } from "./tap-errors.ts";
+import { serverTimingHeader } from "./timing.ts";
 
 export class Lifecycle {
   readonly #hooks: Hooks;
@@ -15,11 +16,16 @@ export class Lifecycle {
   #allow = "";
 
   readonly #methods: readonly string[];
+  readonly #timing: boolean;
 
-  /** `methods`: every key handle.for() was called with (kept by core/instrument.ts). */
-  constructor(hooks: Hooks, methods: readonly string[]) {
+  /**
+   * `methods`: every key handle.for() was called with (kept by core/instrument.ts).
+   * `timing`: add a Server-Timing header with each plugin's time (core/timing.ts).
+   */
+  constructor(hooks: Hooks, methods: readonly string[], timing = false) {
     this.#hooks = hooks;
     this.#methods = methods;
+    this.#timing = timing;
   }
 
   /** Call once taps are final (at listen). */
@@ -97,7 +103,7 @@ export class Lifecycle {
     const res = errorResponse(failure.status, failure.expose ? failure.message : undefined, failure.headers);
     res.error = failure.report;
     if (exchange.stage === STAGE.raw) exchange.closeAfter = true;
-    if (exchange.stage >= STAGE.respond) return connection.respond(exchange, res);
+    if (exchange.stage >= STAGE.respond) return this.#send(exchange, connection, res);
     return this.#respond(exchange, connection, res);
   }
 
@@ -106,14 +112,22 @@ export class Lifecycle {
     const request = exchange.request as Request;
     if (!hooks.respond.isUsed()) {
       exchange.stage = STAGE.done;
-      return connection.respond(exchange, response);
+      return this.#send(exchange, connection, response);
     }
     exchange.stage = STAGE.respond;
     hooks.respond.callAsync(response, request, (err, final) => {
       if (err) return this.#fail(exchange, connection, err);
       exchange.stage = STAGE.done;
       if (!isResponse(final)) return this.#fail(exchange, connection, Object.assign(new Error("A respond tap returned something that is not a Response"), { code: "PLUGD_ERR_HOOK_BAD_RESULT" }));
-      connection.respond(exchange, final);
+      this.#send(exchange, connection, final);
     });
+  }
+
+  #send(exchange: Exchange, connection: Connection, response: Response): void {
+    if (this.#timing) {
+      const header = serverTimingHeader(exchange.request as Request);
+      if (header !== undefined) response.headers = { ...response.headers, "server-timing": header };
+    }
+    connection.respond(exchange, response);
   }
 }

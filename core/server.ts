@@ -34,11 +34,12 @@ export class Server {
     this.#state = {
       applying: undefined,
       frozen: false,
+      timing: config.timing,
       methods: [],
       logTapFailed: (err) => this.reportError(err as Error, "log tap failed"),
     };
     instrumentHooks(this.hooks, this.#state);
-    this.#lifecycle = new Lifecycle(this.hooks, this.#state.methods);
+    this.#lifecycle = new Lifecycle(this.hooks, this.#state.methods, config.timing);
     const server = this;
     this.#host = {
       config,
@@ -75,6 +76,11 @@ export class Server {
     }
     this.plugins.push(id);
     return this;
+  }
+
+  /** Every method some plugin called handle.for() with, tapped or not, in order of first use. */
+  handledMethods(): string[] {
+    return [...new Set(this.#state.methods)];
   }
 
   /** Methods with a handle tap (what a 405's Allow lists). */

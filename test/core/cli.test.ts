@@ -77,3 +77,14 @@ describe("plugd command", () => {
     expect(run.output().stdout).toContain("SIGTERM");
   });
 });
+
+describe("plugd --print-hooks", () => {
+  it("prints every server's hooks and listens on nothing", () => {
+    const result = plugdSync(["--print-hooks", "--config", `${FIXTURES}/two-servers.json`]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/server "alpha" \(plugins: root-name\)\n/);
+    expect(result.stdout).toMatch(/server "beta" \(plugins: root-name\)\n/);
+    expect(result.stdout).toMatch(/handle GET\s+root-name \(stage 0, promise\)/);
+    expect(result.stdout).not.toContain("listening on");
+  });
+});
