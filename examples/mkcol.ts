@@ -1,0 +1,36 @@
+// A custom method plugin: WebDAV's MKCOL (RFC 4918 §9.3), "make collection" — a folder.
+// Run it with `npx plugd --config examples/webdav.config.json` (with get, put, delete, options).
+import { mkdir } from "node:fs/promises";
+import { definePlugin, empty, error, type Request, type Response } from "plugd";
+import { resolveTarget } from "../plugins/shared/files.ts";
+
+export default definePlugin({
+  name: "mkcol",
+  apply(server) {
+    server.hooks.handle.for("MKCOL").tapPromise("mkcol", (request) => makeCollection(server.config.root, request));
+  },
+});
+
+async function makeCollection(root: string, request: Request): Promise<Response> {
+  // RFC 4918 §9.3: a body we do not understand -> 415.
+  if (request.hasBody) return error(415, "MKCOL with a body is not supported");
+  const target = await resolveTarget(root, request.path);
+  if (!target.ok) {
+    // RFC 4918 §9.3.1: 409 when an intermediate collection is missing.
+    return error(target.status, target.status === 409 ? "the parent collection does not exist" : undefined);
+  }
+  // RFC 4918 §9.3.1: 405 when something already exists there.
+  if (target.stats !== undefined) return error(405, "already exists", { allow: "GET, HEAD, OPTIONS, PUT, DELETE" });
+  try {
+    await mkdir(target.file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return error(405, "already exists");
+    if (code === "ENOENT" || code === "ENOTDIR") return error(409, "the parent collection does not exist");
+    if (code === "EACCES" || code === "EPERM") return error(403);
+    if (code === "ENOSPC" || code === "EDQUOT") return error(507);
+    throw err;
+  }
+  const location = request.path.endsWith("/") ? request.path : `${request.path}/`;
+  return empty(201, { location });
+}
