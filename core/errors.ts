@@ -44,6 +44,7 @@ export const ERRORS = Object.freeze({
   PLUGD_ERR_HTTP_HEADERS_TIMEOUT: spec("Header section not complete within limits.headersTimeoutMs", 408),
   PLUGD_ERR_HTTP_BODY_TIMEOUT: spec("Body idle for longer than limits.bodyTimeoutMs", 408),
   PLUGD_ERR_HTTP_BODY_INCOMPLETE: spec("Connection closed before the body was complete", 400),
+  PLUGD_ERR_HTTP_HEAD_INCOMPLETE: spec("Connection closed before the request head was complete", 400),
   PLUGD_ERR_HTTP_BAD_PATH: spec("Path with %2F, %5C, %00, control bytes, bad UTF-8 or climbing above /", 400),
   PLUGD_ERR_HTTP_STATUS: spec("A plugin answered with an HTTP error status (HttpError)"),
 
@@ -56,6 +57,32 @@ export const ERRORS = Object.freeze({
   PLUGD_ERR_HOOK_BAD_RESULT: spec("A tap returned something that is not a Response", 500, false),
   PLUGD_ERR_BODY_ALREADY_READ: spec("The request body was read twice"),
   PLUGD_ERR_SERVER_OVERLOADED: spec("Too many connections (limits.maxConnections)", 503),
+
+  // --- method plugins: post, put, delete
+  PLUGD_ERR_POST_LENGTH_REQUIRED: spec("POST without Content-Length or chunked framing", 411),
+  PLUGD_ERR_POST_NO_CONTENT_TYPE: spec("POST content without a Content-Type", 400),
+  PLUGD_ERR_POST_UNSUPPORTED_TYPE: spec("POST Content-Type not in the post plugin's contentTypes", 415),
+  PLUGD_ERR_PUT_LENGTH_REQUIRED: spec("PUT without Content-Length or chunked framing", 411),
+  PLUGD_ERR_PUT_CONTENT_RANGE: spec("Content-Range on a PUT (partial PUT is not supported, RFC 9110 §14.5)", 400),
+  PLUGD_ERR_PUT_CONTENT_ENCODING: spec("PUT with a Content-Encoding other than identity", 415),
+  PLUGD_ERR_PUT_SCRIPT: spec("PUT would create a file a gateway executes", 403),
+  PLUGD_ERR_PUT_FORBIDDEN: spec("PUT refused: dotfile, symlink, special file, the root, or the OS said no", 403),
+  PLUGD_ERR_PUT_CONFLICT: spec("PUT target's parent folder is missing, or the target is a folder", 409),
+  PLUGD_ERR_PUT_PRECONDITION_FAILED: spec("PUT precondition (If-Match, If-None-Match, If-Unmodified-Since) failed", 412),
+  PLUGD_ERR_PUT_NO_SPACE: spec("PUT could not store the body: disk full, quota or file-size limit", 507),
+  PLUGD_ERR_DELETE_FORBIDDEN: spec("DELETE refused: the root, a dotfile, a symlink, or the OS said no", 403),
+  PLUGD_ERR_DELETE_NOT_EMPTY: spec("DELETE of a folder that is not empty (without the recursive option)", 409),
+  PLUGD_ERR_DELETE_PRECONDITION_FAILED: spec("DELETE precondition (If-Match, If-None-Match, If-Unmodified-Since) failed", 412),
+
+  // --- the PHP gateway (php-cgi)
+  PLUGD_ERR_PHP_UNAVAILABLE: spec("The PHP gateway cannot run scripts: php-cgi was not found, or its FastCGI pool is not running", 503),
+  PLUGD_ERR_PHP_OVERLOADED: spec("Every PHP script slot is busy and the queue is full, or the wait in the queue outlasted timeoutMs", 503),
+  PLUGD_ERR_PHP_BAD_GATEWAY: spec("The PHP backend failed, or answered with missing or malformed CGI response headers", 502),
+  PLUGD_ERR_PHP_TIMEOUT: spec("A PHP script was silent for longer than timeoutMs and was stopped", 504),
+  PLUGD_ERR_PHP_REDIRECT_LOOP: spec("More than 10 internal redirects (a local Location from a script) for one request", 500),
+
+  // --- auth
+  PLUGD_ERR_AUTH_USERS_FILE: spec("The auth plugin's users (htpasswd) file cannot be read, or has a line it refuses (plaintext, unknown format, duplicate user)"),
 
   // --- configuration and start-up
   PLUGD_ERR_CONFIG_READ: spec("The configuration file cannot be read"),

@@ -11,9 +11,9 @@ import { HEX, QDTEXT, TCHAR } from "./parser-tables.ts";
 const MAX_SIZE_DIGITS = 16;
 
 /**
- * Chunk-extension bytes allowed in one message. Extensions are ignored, so without a cap a
- * client could stream them forever without sending a body byte (CVE-2024-22019 in Node,
- * CVE-2023-39326 in Go). 16 KiB is Node's figure.
+ * Chunk-extension bytes (and leading zeros of chunk sizes) allowed in one message. Both are
+ * ignored, so without a cap a client could stream them forever without sending a body byte
+ * (CVE-2024-22019 in Node, CVE-2023-39326 in Go). 16 KiB is Node's figure.
  */
 export const MAX_CHUNK_EXT_BYTES = 16 * 1024;
 
@@ -43,7 +43,7 @@ export class ChunkLine {
   size = 0;
   /** The line is complete (its LF consumed). */
   done = false;
-  /** Extension bytes seen in this message (across lines). */
+  /** Extension bytes and leading zeros seen in this message (across lines). */
   extBytes = 0;
   /** Set when feed found the line malformed. */
   error: ErrorCode | undefined;
@@ -62,6 +62,10 @@ export class ChunkLine {
    * set), or -1 on a malformed line (then `error` is set).
    */
   feed(data: Buffer, pos: number): number {
+    // Local copies of the tables: V8 re-loads imported bindings on every use in a loop.
+    const hex = HEX;
+    const tchar = TCHAR;
+    const qdtext = QDTEXT;
     const len = data.length;
     let state = this.#state;
     // Where the extension bytes in this call start, or -1 outside an extension.
@@ -71,9 +75,11 @@ export class ChunkLine {
       const c = data[i] as number;
       switch (state) {
         case SIZE: {
-          const d = HEX[c] as number;
+          const d = hex[c] as number;
           if (d !== 255) {
             this.#digits++;
+            // Leading zeros carry nothing either: they count toward the same cap.
+            if (this.#significant === 0 && d === 0 && !this.#count(1)) return -1;
             if (this.#significant > 0 || d !== 0) {
               // No "0x", sign or space: only HEXDIG (RFC 9112 §7.1); a size that cannot be
               // represented is refused rather than wrapped.
@@ -95,11 +101,11 @@ export class ChunkLine {
           else if (c !== SP && c !== HTAB) return this.#fail();
           continue;
         case BWS_NAME:
-          if (TCHAR[c] === 1) state = NAME;
+          if (tchar[c] === 1) state = NAME;
           else if (c !== SP && c !== HTAB) return this.#fail();
           continue;
         case NAME:
-          if (TCHAR[c] === 1) continue;
+          if (tchar[c] === 1) continue;
           if (c === 0x3d) state = BWS_VALUE;
           else if (c === 0x3b) state = BWS_NAME;
           else if (c === CR) {
@@ -114,12 +120,12 @@ export class ChunkLine {
           else if (c !== SP && c !== HTAB) return this.#fail();
           continue;
         case BWS_VALUE:
-          if (TCHAR[c] === 1) state = TOKEN_VALUE;
+          if (tchar[c] === 1) state = TOKEN_VALUE;
           else if (c === 0x22) state = QUOTED;
           else if (c !== SP && c !== HTAB) return this.#fail();
           continue;
         case TOKEN_VALUE:
-          if (TCHAR[c] === 1) continue;
+          if (tchar[c] === 1) continue;
           if (c === 0x3b) state = BWS_NAME;
           else if (c === CR) {
             if (!this.#count(i - ext)) return -1;
@@ -131,7 +137,7 @@ export class ChunkLine {
           if (c === 0x22) state = AFTER_VALUE;
           else if (c === 0x5c) state = QUOTED_PAIR;
           // A CR or LF inside an extension ends the line for some parsers and not for others.
-          else if (QDTEXT[c] !== 1) return this.#fail();
+          else if (qdtext[c] !== 1) return this.#fail();
           continue;
         case QUOTED_PAIR:
           // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
@@ -161,7 +167,7 @@ export class ChunkLine {
     return len;
   }
 
-  /** Counts extension bytes toward the per-message cap. */
+  /** Counts ignored bytes toward the per-message cap. */
   #count(n: number): boolean {
     this.extBytes += n;
     if (this.extBytes <= MAX_CHUNK_EXT_BYTES) return true;

@@ -1,8 +1,10 @@
 // Line-level parsing of a request head: the request line, field lines and trailer lines, and the
-// checks that need the whole head (Host, framing, Expect). Lines arrive as latin1 strings; the
-// parser feeds them one at a time, so nothing here depends on how the input was split.
+// checks that need the whole head (Host, framing, Expect). Each line is checked on its bytes
+// and its strings are sliced from the same bytes decoded as latin1. The parser feeds lines one
+// at a time, in order, so nothing here depends on how the input was split.
 import type { ErrorCode } from "../errors.ts";
 import { HeaderFields, type RequestHead } from "./head.ts";
+import { checkTransferEncoding, parseContentLength } from "./parser-framing.ts";
 import type { ParserLimits } from "./parser-types.ts";
 import {
   FIELD_CONNECTION,
@@ -13,15 +15,14 @@ import {
   FIELD_VALUE,
   KNOWN_KINDS,
   KNOWN_NAMES,
-  LOWER,
-  QDTEXT,
   TCHAR,
   knownName,
   listMatch,
 } from "./parser-tables.ts";
-import { RequestLineParts, TargetParts, classifyTarget, isAuthority, scanRequestLine } from "./parser-target.ts";
+import { RequestLineParts, TargetParts, classifyTarget, isAuthority, methodName, scanRequestLine } from "./parser-target.ts";
 
 const CR = 0x0d;
+const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
 
@@ -29,10 +30,7 @@ const HTAB = 0x09;
  * are tolerated, an endless stream of them is not. */
 export const MAX_EMPTY_LINES = 4;
 
-/** Content-Length digits: 15 decimal digits stay exact in a double and exceed any real body. */
-const MAX_CONTENT_LENGTH_DIGITS = 15;
-
-/** Where scanField found a field line's parts. */
+/** Where a field line's parts are (buffer indexes). */
 class FieldParts {
   nameEnd = 0;
   valueStart = 0;
@@ -40,48 +38,62 @@ class FieldParts {
 }
 
 /**
- * Checks a field line s[a, lf) (lf is the index of its LF; the line is not empty) against
- * RFC 9112 §5: `field-name ":" OWS field-value OWS CRLF`.
+ * Scans the field line starting at b[a] (RFC 9112 §5: `field-name ":" OWS field-value OWS CRLF`)
+ * the quick way, assuming it is well formed. Returns the index after its CRLF, or -1 when the
+ * line is anything but plain -- then scanField judges it precisely. The line's LF is before end.
  */
-function scanField(s: string, a: number, lf: number, out: FieldParts): ErrorCode | undefined {
+function quickField(b: Buffer, a: number, end: number, out: FieldParts): number {
+  // Local copies of the tables: V8 re-loads imported bindings on every use in a loop.
+  const tchar = TCHAR;
+  const value = FIELD_VALUE;
+  let i = a;
+  while (i < end && tchar[b[i] as number] === 1) i++;
+  if (i === a || b[i] !== 0x3a) return -1;
+  out.nameEnd = i++;
+  let c = b[i];
+  while (c === SP || c === HTAB) c = b[++i];
+  out.valueStart = i;
+  while (i < end && value[b[i] as number] === 1) i++;
+  if (b[i] !== CR || b[i + 1] !== LF) return -1;
+  let ve = i;
+  while (ve > out.valueStart && ((c = b[ve - 1]) === SP || c === HTAB)) ve--;
+  out.valueEnd = ve;
+  return i + 2;
+}
+
+/** Judges the field line b[a, lf) (lf: index of its LF, the line not empty) precisely. */
+function scanField(b: Buffer, a: number, lf: number): ErrorCode | undefined {
   // RFC 9112 §2.2: a bare LF as line terminator is refused (we choose strict): parsers that
   // accept it and ones that don't split fields differently (CVE-2022-32214, CVE-2022-35256).
-  if (s.charCodeAt(lf - 1) !== CR) return "PLUGD_ERR_HTTP_BAD_LINE_ENDING";
+  if (b[lf - 1] !== CR) return "PLUGD_ERR_HTTP_BAD_LINE_ENDING";
   const e = lf - 1;
-  const c0 = s.charCodeAt(a);
+  const c0 = b[a];
   // RFC 9112 §5.2: obs-fold is refused with 400. A line starting with whitespace right after the
   // request line (RFC 9112 §2.2) is refused the same way: some parsers glue it to the previous
   // line, others read a new field (" Content-Length: 5" smuggling, CVE-2024-27982 in Node).
   if (c0 === SP || c0 === HTAB) return "PLUGD_ERR_HTTP_OBS_FOLD";
   let i = a;
-  while (i < e && TCHAR[s.charCodeAt(i)] === 1) i++;
+  while (i < e && TCHAR[b[i] as number] === 1) i++;
   if (i === e) return "PLUGD_ERR_HTTP_BAD_HEADER_NAME"; // no colon
-  const c = s.charCodeAt(i);
+  const c = b[i];
   if (c !== 0x3a) {
     // Bare CR (RFC 9112 §2.2); Node once turned a CR in a name into "-" (CVE-2020-8201).
     if (c === CR) return "PLUGD_ERR_HTTP_BAD_LINE_ENDING";
     if (c === SP || c === HTAB) {
       let j = i;
-      while (j < e && (s.charCodeAt(j) === SP || s.charCodeAt(j) === HTAB)) j++;
+      while (j < e && (b[j] === SP || b[j] === HTAB)) j++;
       // RFC 9112 §5.1: whitespace between name and colon MUST be rejected with 400: some
       // parsers strip it, others keep it in the name ("Transfer-Encoding : chunked" smuggling).
-      if (j < e && s.charCodeAt(j) === 0x3a && i > a) return "PLUGD_ERR_HTTP_SPACE_BEFORE_COLON";
+      if (j < e && b[j] === 0x3a) return "PLUGD_ERR_HTTP_SPACE_BEFORE_COLON";
     }
     return "PLUGD_ERR_HTTP_BAD_HEADER_NAME";
   }
   if (i === a) return "PLUGD_ERR_HTTP_BAD_HEADER_NAME"; // empty name
-  out.nameEnd = i;
-  i++;
-  while (i < e && (s.charCodeAt(i) === SP || s.charCodeAt(i) === HTAB)) i++;
-  out.valueStart = i;
-  for (; i < e; i++) {
-    const v = s.charCodeAt(i);
+  for (i++; i < e; i++) {
+    const v = b[i] as number;
     if (FIELD_VALUE[v] !== 1) return v === CR ? "PLUGD_ERR_HTTP_BAD_LINE_ENDING" : "PLUGD_ERR_HTTP_BAD_HEADER_VALUE";
   }
-  let ve = e;
-  while (ve > out.valueStart && (s.charCodeAt(ve - 1) === SP || s.charCodeAt(ve - 1) === HTAB)) ve--;
-  out.valueEnd = ve;
-  return undefined;
+  return undefined; // well formed after all (quickField takes those, so not reached)
 }
 
 /** Accumulates one message's head (and then its trailers), line by line. Reused across messages. */
@@ -93,6 +105,8 @@ export class HeadBuilder {
 
   /** The request line has been parsed. */
   lineDone = false;
+  /** Set when fieldLine or trailerLine returns -1. */
+  error: ErrorCode = "PLUGD_ERR_HTTP_BAD_HEADER_NAME";
   /** Empty lines skipped before the request line. */
   emptyLines = 0;
   #method = "";
@@ -136,17 +150,17 @@ export class HeadBuilder {
     this.#trailers = undefined;
   }
 
-  /** The request line s[a, lf). */
-  requestLine(s: string, a: number, lf: number): ErrorCode | undefined {
+  /** The request line b[a, lf); s holds the same bytes decoded, s[i - off] = b[i]. */
+  requestLine(b: Buffer, s: string, off: number, a: number, lf: number): ErrorCode | undefined {
     const line = this.#line;
-    const err = scanRequestLine(s, a, lf, true, this.#limits.maxTargetLength, line);
+    const err = scanRequestLine(b, a, lf, true, this.#limits.maxTargetLength, line);
     if (err !== undefined) return err;
     // RFC 9112 §2.3: only 1.0 and 1.1 are HTTP/1.x versions we speak; a well-formed other
     // version gets 505 (RFC 9110 §15.6.6).
     if (line.major !== 0x31 || (line.minor !== 0x31 && line.minor !== 0x30)) return "PLUGD_ERR_HTTP_VERSION_NOT_SUPPORTED";
     this.#version = line.minor === 0x31 ? "1.1" : "1.0";
-    this.#method = s.slice(a, line.methodEnd);
-    this.#targetText = s.slice(line.targetStart, line.targetEnd);
+    this.#method = methodName(b, a, line.methodEnd, s, off);
+    this.#targetText = s.slice(line.targetStart - off, line.targetEnd - off);
     const q = line.query < 0 ? -1 : line.query - line.targetStart;
     const err2 = classifyTarget(this.#method, this.#targetText, q, this.#target);
     if (err2 !== undefined) return err2;
@@ -154,17 +168,21 @@ export class HeadBuilder {
     return undefined;
   }
 
-  /** A header field line s[a, lf) (not the empty line). */
-  fieldLine(s: string, a: number, lf: number): ErrorCode | undefined {
+  /**
+   * The header field line at b[a] (not the empty line), whose LF is before `end`; s holds the
+   * same bytes decoded, s[i - off] = b[i]. Returns the index after the line, or -1 with `error`
+   * set.
+   */
+  fieldLine(b: Buffer, s: string, off: number, a: number, end: number): number {
     const f = this.#field;
-    const err = scanField(s, a, lf, f);
-    if (err !== undefined) return err;
-    if (++this.#count > this.#limits.maxHeaderCount) return "PLUGD_ERR_HTTP_HEADERS_TOO_LARGE";
-    const index = knownName(s, a, f.nameEnd);
-    const name = index >= 0 ? (KNOWN_NAMES[index] as string) : s.slice(a, f.nameEnd).toLowerCase();
-    const value = s.slice(f.valueStart, f.valueEnd);
+    const next = this.#scan(b, a, end, f);
+    if (next < 0) return -1;
+    if (++this.#count > this.#limits.maxHeaderCount) return this.#fail("PLUGD_ERR_HTTP_HEADERS_TOO_LARGE");
+    const index = knownName(b, a, f.nameEnd);
+    const name = index >= 0 ? (KNOWN_NAMES[index] as string) : s.slice(a - off, f.nameEnd - off).toLowerCase();
+    const value = f.valueStart === f.valueEnd ? "" : s.slice(f.valueStart - off, f.valueEnd - off);
     this.#flat.push(name, value);
-    if (index < 0) return undefined;
+    if (index < 0) return next;
     switch (KNOWN_KINDS[index]) {
       case FIELD_HOST:
         this.#hostCount++;
@@ -186,19 +204,34 @@ export class HeadBuilder {
         (this.#expect ??= []).push(value);
         break;
     }
-    return undefined;
+    return next;
   }
 
-  /** A trailer field line s[a, lf) (RFC 9112 §7.1.2: same syntax as header fields). */
-  trailerLine(s: string, a: number, lf: number): ErrorCode | undefined {
+  /** A trailer field line, as fieldLine (RFC 9112 §7.1.2: same syntax as header fields). */
+  trailerLine(b: Buffer, s: string, off: number, a: number, end: number): number {
     const f = this.#field;
-    const err = scanField(s, a, lf, f);
-    if (err !== undefined) return err === "PLUGD_ERR_HTTP_BAD_LINE_ENDING" ? err : "PLUGD_ERR_HTTP_BAD_TRAILER";
-    if (++this.#count > this.#limits.maxHeaderCount) return "PLUGD_ERR_HTTP_HEADERS_TOO_LARGE";
-    const index = knownName(s, a, f.nameEnd);
-    const name = index >= 0 ? (KNOWN_NAMES[index] as string) : s.slice(a, f.nameEnd).toLowerCase();
-    (this.#trailers ??= []).push(name, s.slice(f.valueStart, f.valueEnd));
-    return undefined;
+    const next = this.#scan(b, a, end, f);
+    if (next < 0) {
+      if (this.error !== "PLUGD_ERR_HTTP_BAD_LINE_ENDING") this.error = "PLUGD_ERR_HTTP_BAD_TRAILER";
+      return -1;
+    }
+    if (++this.#count > this.#limits.maxHeaderCount) return this.#fail("PLUGD_ERR_HTTP_HEADERS_TOO_LARGE");
+    const index = knownName(b, a, f.nameEnd);
+    const name = index >= 0 ? (KNOWN_NAMES[index] as string) : s.slice(a - off, f.nameEnd - off).toLowerCase();
+    (this.#trailers ??= []).push(name, s.slice(f.valueStart - off, f.valueEnd - off));
+    return next;
+  }
+
+  /** quickField, or on anything unusual the precise verdict of scanField. */
+  #scan(b: Buffer, a: number, end: number, f: FieldParts): number {
+    const next = quickField(b, a, end, f);
+    if (next >= 0) return next;
+    return this.#fail(scanField(b, a, b.indexOf(LF, a)) ?? "PLUGD_ERR_HTTP_BAD_HEADER_NAME");
+  }
+
+  #fail(code: ErrorCode): number {
+    this.error = code;
+    return -1;
   }
 
   /** The trailer fields received, if any. */
@@ -227,19 +260,20 @@ export class HeadBuilder {
     let contentLength = 0;
     const te = this.#te;
     if (this.#clCount > 0) {
-      // RFC 9112 §6.3 (5): several Content-Length lines, even equal ones, are refused: peers that
-      // take the first and peers that take the last frame the body differently (CL.CL smuggling).
+      // RFC 9112 §6.3 (5), RFC 9110 §8.6: several Content-Length lines, even equal ones, are
+      // refused: peers that take the first and peers that take the last frame the body
+      // differently (CL.CL smuggling).
       if (this.#clCount > 1) return "PLUGD_ERR_HTTP_REPEATED_CONTENT_LENGTH";
       contentLength = parseContentLength(this.#cl);
       if (contentLength < 0) return "PLUGD_ERR_HTTP_BAD_CONTENT_LENGTH";
       bodyKind = "length";
     }
     if (te !== undefined) {
-      // RFC 9112 §6.1: a 1.0 recipient cannot know TE; a 1.0 request carrying it is refused
-      // since an intermediary may have framed it differently.
+      // RFC 9112 §6.1: a 1.0 message with Transfer-Encoding MUST be treated as having faulty
+      // framing (a 1.0 hop likely forwarded it without de-chunking).
       if (!v11) return "PLUGD_ERR_HTTP_TE_IN_HTTP10";
-      // RFC 9112 §6.1: TE with CL "ought to be handled as an error": it is the CL.TE / TE.CL
-      // request-smuggling pattern (in Node's own parser: CVE-2019-15605, CVE-2022-32215).
+      // RFC 9112 §6.3 (3), §6.1: TE with CL "ought to be handled as an error": it is the CL.TE /
+      // TE.CL request-smuggling pattern (in Node's own parser: CVE-2019-15605, CVE-2022-32215).
       if (this.#clCount > 0) return "PLUGD_ERR_HTTP_CL_AND_TE";
       const err = checkTransferEncoding(te);
       if (err !== undefined) return err;
@@ -279,98 +313,4 @@ export class HeadBuilder {
       raw,
     };
   }
-}
-
-/** RFC 9110 §8.6: Content-Length = 1*DIGIT. Returns -1 unless the value is exactly that. */
-function parseContentLength(v: string): number {
-  const n = v.length;
-  // No sign, no spaces, no list ("5, 5"): each of those has been read differently by some peer
-  // (Node once read "1 2" as 12: CVE-2018-7159).
-  if (n === 0 || n > MAX_CONTENT_LENGTH_DIGITS) return -1;
-  let value = 0;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return -1;
-    value = value * 10 + (c - 0x30);
-  }
-  return value;
-}
-
-/**
- * RFC 9112 §6.1 / §7: the Transfer-Encoding list (all its field lines, in order) must end in
- * exactly one `chunked`; codings are case-insensitive; empty list elements are ignored
- * (RFC 9110 §5.6.1). Codings we do not implement give 501 (RFC 9112 §6.1).
- */
-function checkTransferEncoding(values: readonly string[]): ErrorCode | undefined {
-  let chunked = 0;
-  let other = false;
-  let lastChunked = false;
-  for (const v of values) {
-    const n = v.length;
-    let i = 0;
-    for (;;) {
-      while (i < n && (v.charCodeAt(i) === SP || v.charCodeAt(i) === HTAB || v.charCodeAt(i) === 0x2c)) i++;
-      if (i === n) break;
-      const t0 = i;
-      while (i < n && TCHAR[v.charCodeAt(i)] === 1) i++;
-      if (i === t0) return "PLUGD_ERR_HTTP_BAD_TRANSFER_ENCODING";
-      const isChunkedName = i - t0 === 7 && lowerEquals(v, t0, "chunked");
-      let params = false;
-      // transfer-coding = token *( OWS ";" OWS transfer-parameter )
-      for (;;) {
-        let j = i;
-        while (j < n && (v.charCodeAt(j) === SP || v.charCodeAt(j) === HTAB)) j++;
-        if (j === n || v.charCodeAt(j) !== 0x3b) {
-          i = j;
-          break;
-        }
-        i = skipParameter(v, j + 1);
-        if (i < 0) return "PLUGD_ERR_HTTP_BAD_TRANSFER_ENCODING";
-        params = true;
-      }
-      if (i < n && v.charCodeAt(i) !== 0x2c) return "PLUGD_ERR_HTTP_BAD_TRANSFER_ENCODING";
-      // `chunked` takes no parameters; "chunked;x=y" is not the chunked we frame by.
-      lastChunked = isChunkedName && !params;
-      if (lastChunked) chunked++;
-      else other = true;
-    }
-  }
-  // A final coding other than chunked leaves the body length unknowable (RFC 9112 §6.3 (4)):
-  // `xchunked`, `chunked, identity` and the like are the TE.TE obfuscation tricks.
-  if (!lastChunked) return "PLUGD_ERR_HTTP_BAD_TRANSFER_ENCODING";
-  // RFC 9112 §7: chunked MUST NOT be applied more than once.
-  if (chunked > 1) return "PLUGD_ERR_HTTP_BAD_TRANSFER_ENCODING";
-  if (other) return "PLUGD_ERR_HTTP_UNKNOWN_TRANSFER_CODING";
-  return undefined;
-}
-
-function lowerEquals(v: string, a: number, lower: string): boolean {
-  for (let k = 0; k < lower.length; k++) if (LOWER[v.charCodeAt(a + k)] !== lower.charCodeAt(k)) return false;
-  return true;
-}
-
-/** transfer-parameter = token BWS "=" BWS ( token / quoted-string ), from v[i] after OWS.
- * Returns the index after it, or -1. */
-function skipParameter(v: string, i: number): number {
-  const n = v.length;
-  while (i < n && (v.charCodeAt(i) === SP || v.charCodeAt(i) === HTAB)) i++;
-  const t0 = i;
-  while (i < n && TCHAR[v.charCodeAt(i)] === 1) i++;
-  if (i === t0) return -1;
-  while (i < n && (v.charCodeAt(i) === SP || v.charCodeAt(i) === HTAB)) i++;
-  if (i === n || v.charCodeAt(i) !== 0x3d) return -1;
-  i++;
-  while (i < n && (v.charCodeAt(i) === SP || v.charCodeAt(i) === HTAB)) i++;
-  if (i < n && v.charCodeAt(i) === 0x22) {
-    for (i++; i < n; i++) {
-      const c = v.charCodeAt(i);
-      if (c === 0x22) return i + 1;
-      if (c === 0x5c) i++;
-      else if (QDTEXT[c] !== 1) return -1;
-    }
-    return -1;
-  }
-  const v0 = i;
-  while (i < n && TCHAR[v.charCodeAt(i)] === 1) i++;
-  return i === v0 ? -1 : i;
 }

@@ -71,27 +71,38 @@ const KNOWN: ReadonlyArray<readonly [string, number]> = [
 export const KNOWN_NAMES: readonly string[] = KNOWN.map(([name]) => name);
 export const KNOWN_KINDS: Uint8Array = Uint8Array.from(KNOWN.map(([, kind]) => kind));
 
-/** Buckets by (length, first char): indexes into KNOWN_NAMES. A flat array beats a Map here. */
+/** Longest interned name; longer names are never looked up. */
 const MAX_KNOWN_LENGTH = 31;
-const BUCKETS: (number[] | undefined)[] = new Array<number[] | undefined>((MAX_KNOWN_LENGTH + 1) << 8).fill(undefined);
-const bucketKey = (len: number, first: number): number => (len << 8) | first;
-KNOWN_NAMES.forEach((name, index) => {
-  const key = bucketKey(name.length, name.charCodeAt(0));
-  (BUCKETS[key] ??= []).push(index);
-});
+/** The names' bytes end to end, and where each starts. */
+const NAME_BYTES = new Uint8Array(Buffer.from(KNOWN_NAMES.join(""), "latin1"));
+const NAME_START = new Int32Array(KNOWN_NAMES.length);
+/** First name index by (length, first char), and the next with the same key: -1 ends. */
+const FIRST = new Int16Array((MAX_KNOWN_LENGTH + 1) << 8).fill(-1);
+const NEXT = new Int16Array(KNOWN_NAMES.length).fill(-1);
+{
+  let start = 0;
+  KNOWN_NAMES.forEach((name, index) => {
+    NAME_START[index] = start;
+    start += name.length;
+    const key = (name.length << 8) | name.charCodeAt(0);
+    NEXT[index] = FIRST[key] as number;
+    FIRST[key] = index;
+  });
+}
 
-/** The index in KNOWN_NAMES of field name s[a, b) compared case-insensitively, or -1. */
-export function knownName(s: string, a: number, b: number): number {
-  if (b - a > MAX_KNOWN_LENGTH) return -1;
-  const list = BUCKETS[bucketKey(b - a, LOWER[s.charCodeAt(a)] as number)];
-  if (list === undefined) return -1;
-  outer: for (let k = 0; k < list.length; k++) {
-    const index = list[k] as number;
-    const cand = KNOWN_NAMES[index] as string;
-    for (let i = 1; i < cand.length; i++) {
-      if (LOWER[s.charCodeAt(a + i)] !== cand.charCodeAt(i)) continue outer;
-    }
-    return index;
+/** The index in KNOWN_NAMES of field name b[a, end) compared case-insensitively, or -1. */
+export function knownName(b: Buffer, a: number, end: number): number {
+  const n = end - a;
+  if (n > MAX_KNOWN_LENGTH) return -1;
+  const lower = LOWER;
+  const bytes = NAME_BYTES;
+  let index = FIRST[(n << 8) | (lower[b[a] as number] as number)] as number;
+  while (index >= 0) {
+    const o = (NAME_START[index] as number) - a;
+    let i = a + 1;
+    while (i < end && lower[b[i] as number] === bytes[o + i]) i++;
+    if (i === end) return index;
+    index = NEXT[index] as number;
   }
   return -1;
 }

@@ -21,7 +21,7 @@ export class RequestLineParts {
 
 /**
  * Checks a request line left to right: `method SP request-target SP HTTP-version` (RFC 9112 §3).
- * [a, end) is what has arrived. When `complete`, s[end] is the line's LF; otherwise the line is
+ * b[a, end) is what has arrived. When `complete`, b[end] is the line's LF; otherwise the line is
  * still partial and the scan stops, without error, where the bytes run out.
  * Returns the first error in wire order, or undefined. Because the scan is strictly left to
  * right and only reports what no later byte can repair, the verdict on a prefix never
@@ -29,28 +29,29 @@ export class RequestLineParts {
  * target (414) before the line ends, whatever the split of the input.
  */
 export function scanRequestLine(
-  s: string,
+  b: Buffer,
   a: number,
   end: number,
   complete: boolean,
   maxTarget: number,
   out: RequestLineParts,
 ): ErrorCode | undefined {
+  const tchar = TCHAR;
   let i = a;
-  while (i < end && TCHAR[s.charCodeAt(i)] === 1) i++;
+  while (i < end && tchar[b[i] as number] === 1) i++;
   if (i === end) return lineEnd(complete);
-  if (s.charCodeAt(i) !== SP) return stop(s, i, end, complete, i === a ? "PLUGD_ERR_HTTP_BAD_REQUEST_LINE" : "PLUGD_ERR_HTTP_BAD_METHOD");
+  if (b[i] !== SP) return stop(b, i, end, complete, i === a ? "PLUGD_ERR_HTTP_BAD_REQUEST_LINE" : "PLUGD_ERR_HTTP_BAD_METHOD");
   // RFC 9112 §3: exactly one SP. A second SP would make an empty target; parsers that collapse
   // whitespace here disagree with ones that don't about where the target starts.
   if (i === a) return "PLUGD_ERR_HTTP_BAD_REQUEST_LINE";
   out.methodEnd = i;
   const t0 = ++i;
-  // Scan at most maxTarget + 1 chars: one more than the limit is enough to answer 414.
+  // Scan at most maxTarget + 1 bytes: one more than the limit is enough to answer 414.
   const lim = end < t0 + maxTarget + 1 ? end : t0 + maxTarget + 1;
   let q = -1;
   let c = 0;
   while (i < lim) {
-    c = s.charCodeAt(i);
+    c = b[i] as number;
     if (c <= SP || c >= 0x7f) break;
     // RFC 9112 §3.2: no form of request-target has a fragment; a client never sends one.
     if (c === 0x23) return "PLUGD_ERR_HTTP_BAD_TARGET";
@@ -59,7 +60,7 @@ export function scanRequestLine(
   }
   if (i - t0 > maxTarget) return "PLUGD_ERR_HTTP_TARGET_TOO_LONG";
   if (i === end) return lineEnd(complete);
-  if (c !== SP) return stop(s, i, end, complete, "PLUGD_ERR_HTTP_BAD_TARGET");
+  if (c !== SP) return stop(b, i, end, complete, "PLUGD_ERR_HTTP_BAD_TARGET");
   if (i === t0) return "PLUGD_ERR_HTTP_BAD_REQUEST_LINE";
   out.targetStart = t0;
   out.targetEnd = i;
@@ -69,17 +70,17 @@ export function scanRequestLine(
   for (let k = 0; k < 8; k++) {
     const j = v0 + k;
     if (j === end) return lineEnd(complete);
-    c = s.charCodeAt(j);
-    if (c === CR) return stop(s, j, end, complete, "PLUGD_ERR_HTTP_BAD_VERSION", "PLUGD_ERR_HTTP_BAD_VERSION");
+    c = b[j] as number;
+    if (c === CR) return stop(b, j, end, complete, "PLUGD_ERR_HTTP_BAD_VERSION", "PLUGD_ERR_HTTP_BAD_VERSION");
     const ok = k < 5 ? c === VERSION_PREFIX[k] : k === 6 ? c === 0x2e : c >= 0x30 && c <= 0x39;
     if (!ok) return "PLUGD_ERR_HTTP_BAD_VERSION";
   }
   const j = v0 + 8;
   if (j === end) return lineEnd(complete);
-  if (s.charCodeAt(j) !== CR) return "PLUGD_ERR_HTTP_BAD_VERSION";
+  if (b[j] !== CR) return "PLUGD_ERR_HTTP_BAD_VERSION";
   if (j + 1 !== end) return "PLUGD_ERR_HTTP_BAD_LINE_ENDING";
-  out.major = s.charCodeAt(v0 + 5);
-  out.minor = s.charCodeAt(v0 + 7);
+  out.major = b[v0 + 5] as number;
+  out.minor = b[v0 + 7] as number;
   return undefined;
 }
 
@@ -87,23 +88,34 @@ const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 
 /** The scan reached the end of what has arrived. */
 function lineEnd(complete: boolean): ErrorCode | undefined {
-  // Complete: s[end] is an LF not preceded by CR (a CR would have stopped the scan first).
+  // Complete: b[end] is an LF not preceded by CR (a CR would have stopped the scan first).
   return complete ? "PLUGD_ERR_HTTP_BAD_LINE_ENDING" : undefined;
 }
 
-/** The scan stopped at s[i], a char the current part cannot hold. */
+/** The scan stopped at b[i], a byte the current part cannot hold. */
 function stop(
-  s: string,
+  b: Buffer,
   i: number,
   end: number,
   complete: boolean,
   code: ErrorCode,
   early: ErrorCode = "PLUGD_ERR_HTTP_BAD_REQUEST_LINE",
 ): ErrorCode | undefined {
-  if (s.charCodeAt(i) !== CR) return code;
+  if (b[i] !== CR) return code;
   if (i + 1 < end) return "PLUGD_ERR_HTTP_BAD_LINE_ENDING"; // RFC 9112 §2.2: bare CR
   // CRLF ends the line here, too early (or, if partial, the LF may still come).
   return complete ? early : undefined;
+}
+
+/** The method s[a, b) as a constant string when it is a common one (saves an allocation). */
+export function methodName(b: Buffer, a: number, end: number, s: string, off: number): string {
+  const n = end - a;
+  const c0 = b[a];
+  if (n === 3 && c0 === 0x47 && b[a + 1] === 0x45 && b[a + 2] === 0x54) return "GET";
+  if (n === 4 && c0 === 0x50 && b[a + 1] === 0x4f && b[a + 2] === 0x53 && b[a + 3] === 0x54) return "POST";
+  if (n === 4 && c0 === 0x48 && b[a + 1] === 0x45 && b[a + 2] === 0x41 && b[a + 3] === 0x44) return "HEAD";
+  if (n === 3 && c0 === 0x50 && b[a + 1] === 0x55 && b[a + 2] === 0x54) return "PUT";
+  return s.slice(a - off, end - off);
 }
 
 /** What classifyTarget found. */

@@ -8,7 +8,7 @@
 import { ERRORS, type ErrorCode } from "../errors.ts";
 import { ChunkLine } from "./parser-chunk.ts";
 import { HeadBuilder, MAX_EMPTY_LINES } from "./parser-head.ts";
-import { RequestLineParts, scanRequestLine } from "./parser-target.ts";
+import { LINES_DONE, LINES_ERROR, LineReader, latin1 } from "./parser-lines.ts";
 import type { ParseError, ParserEvents, ParserLimits } from "./parser-types.ts";
 
 const S_HEAD = 0;
@@ -21,18 +21,10 @@ const S_TRAILERS = 6;
 const S_COMPLETE = 7; // message complete, onMessageComplete not yet called
 const S_DEAD = 8;
 
-const LINE_OK = 0;
-const LINE_END = 1; // the empty line ending the section
-const LINE_SKIP = 2; // an empty line before the request line
-const LINE_ERROR = 3;
-
 const CR = 0x0d;
 const LF = 0x0a;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 const EMPTY = Buffer.alloc(0);
-
-/** Partial request lines are re-checked (for an early 414) every this many bytes. */
-const RECHECK_STEP = 1024;
 
 const PARSE_ERRORS = new Map<ErrorCode, ParseError>();
 
@@ -46,11 +38,7 @@ function parseError(code: ErrorCode): ParseError {
   return e;
 }
 
-const HEAD_INCOMPLETE: ParseError = Object.freeze({
-  status: 400,
-  code: "PLUGD_ERR_HTTP_BAD_REQUEST_LINE",
-  message: "Connection closed before the request head was complete",
-});
+const HEAD_INCOMPLETE: ParseError = parseError("PLUGD_ERR_HTTP_HEAD_INCOMPLETE");
 
 /**
  * Parses requests from a byte stream (one per connection). Messages follow one another: after
@@ -61,12 +49,12 @@ const HEAD_INCOMPLETE: ParseError = Object.freeze({
  * be views into the buffers passed to execute: a caller that reuses its input buffers must
  * copy them.
  *
- * pause() from a callback makes execute return right after that callback; events still owed
- * for bytes already consumed (e.g. onMessageComplete of a body-less request paused in onHead)
- * come on the next execute after resume() -- so after resume(), call execute with the rest,
- * even if the rest is empty. For CONNECT the parser pauses itself after onHead (the bytes after
- * the head belong to the tunnel); resuming it continues with onMessageComplete and the next
- * request, for when the CONNECT was refused and the connection stays HTTP.
+ * pause() from a callback makes execute return right after that callback. An event still owed
+ * for bytes already consumed (onMessageComplete of a body-less request paused in onHead) comes
+ * from resume(), or from the next execute if resume() was called inside a callback. For
+ * CONNECT the parser pauses itself after onHead (the bytes after the head belong to the
+ * tunnel); resuming it goes on with onMessageComplete and the next request, for when the
+ * CONNECT was refused and the connection stays HTTP.
  *
  * Callbacks must not call execute or finish. An exception thrown by a callback propagates out
  * of execute; the parser itself never throws on input.
@@ -75,20 +63,13 @@ export class RequestParser {
   readonly #limits: ParserLimits;
   readonly #events: ParserEvents;
   readonly #head: HeadBuilder;
+  /** Heads and trailer sections that arrive in pieces. */
+  readonly #lines: LineReader;
   readonly #chunk = new ChunkLine();
-  readonly #scratch = new RequestLineParts();
   #state = S_HEAD;
   #paused = false;
-  #error: ErrorCode = "PLUGD_ERR_HTTP_BAD_REQUEST_LINE";
-  /** Partial head (or trailer section) bytes. */
-  #buf: Buffer = EMPTY;
-  #buffered = 0;
-  /** Start of the current line in #buf. */
-  #lineStart = 0;
-  /** Buffered length at which a partial request line is next checked. */
-  #nextCheck = 0;
-  /** Bytes the section being buffered (head or trailers) may take. */
-  #sectionLimit: number;
+  /** Inside execute (callbacks then run from its loop, not from resume). */
+  #executing = false;
   /** The current message's head bytes. */
   #raw: Buffer = EMPTY;
   /** Body bytes still expected (Content-Length, or the current chunk). */
@@ -100,13 +81,12 @@ export class RequestParser {
     this.#limits = limits;
     this.#events = events;
     this.#head = new HeadBuilder(limits);
-    this.#sectionLimit = limits.maxHeaderBytes;
-    this.#nextCheck = 1;
+    this.#lines = new LineReader(limits, this.#head);
   }
 
   /** True between messages with no partial head buffered. */
   get idle(): boolean {
-    return this.#state === S_HEAD && this.#buffered === 0 && this.#head.emptyLines === 0;
+    return this.#state === S_HEAD && this.#lines.buffered === 0 && this.#head.emptyLines === 0;
   }
 
   /** True while receiving a head: its first byte seen, the head not complete. */
@@ -132,8 +112,14 @@ export class RequestParser {
     this.#paused = true;
   }
 
+  /**
+   * Undoes pause(). Outside execute, it also delivers what is owed for bytes already consumed
+   * (onMessageComplete of a message whose head or body ended right where the parser paused),
+   * so a caller with no bytes left need not call execute just for that.
+   */
   resume(): void {
     this.#paused = false;
+    if (!this.#executing && this.#state === S_COMPLETE) this.#complete();
   }
 
   /**
@@ -143,6 +129,15 @@ export class RequestParser {
    */
   execute(data: Buffer): number {
     if (this.#paused || this.#state === S_DEAD) return 0;
+    this.#executing = true;
+    try {
+      return this.#run(data);
+    } finally {
+      this.#executing = false;
+    }
+  }
+
+  #run(data: Buffer): number {
     const len = data.length;
     let pos = 0;
     for (;;) {
@@ -177,19 +172,16 @@ export class RequestParser {
           break;
         case S_TRAILERS:
           if (pos === len) return pos;
-          if (this.#buffered === 0 && pos + 1 < len && data[pos] === CR && data[pos + 1] === LF) {
+          if (this.#lines.buffered === 0 && pos + 1 < len && data[pos] === CR && data[pos + 1] === LF) {
             this.#state = S_COMPLETE;
             pos += 2;
           } else {
             pos = this.#readLines(data, pos);
           }
           break;
-        case S_COMPLETE: {
-          const trailers = this.#head.takeTrailers();
-          this.#nextMessage();
-          this.#events.onMessageComplete(trailers);
+        case S_COMPLETE:
+          this.#complete();
           break;
-        }
         default:
           return pos;
       }
@@ -204,9 +196,9 @@ export class RequestParser {
   finish(): void {
     const state = this.#state;
     if (state === S_HEAD) {
-      if (this.#buffered > 0) {
+      if (this.#lines.buffered > 0) {
         this.#state = S_DEAD;
-        this.#events.onError(HEAD_INCOMPLETE, this.#copyBuffered());
+        this.#events.onError(HEAD_INCOMPLETE, this.#lines.take());
       }
     } else if (state >= S_LENGTH && state <= S_TRAILERS) {
       this.#fail("PLUGD_ERR_HTTP_BODY_INCOMPLETE", this.#raw, 0);
@@ -215,7 +207,7 @@ export class RequestParser {
 
   #readHead(data: Buffer, pos: number): number {
     const len = data.length;
-    if (this.#buffered === 0) {
+    if (this.#lines.buffered === 0) {
       // RFC 9112 §2.2: empty lines before a request line are ignored (clients send a stray
       // CRLF after a POST body), a few of them.
       while (pos + 1 < len && data[pos] === CR && data[pos + 1] === LF) {
@@ -225,136 +217,45 @@ export class RequestParser {
       if (pos === len) return pos;
       const end = data.indexOf(CRLFCRLF, pos);
       if (end >= 0 && end + 4 - pos <= this.#limits.maxHeaderBytes) {
-        // The whole head is here: decode it once and slice lines out of the string.
+        // The whole head is here: check its bytes in place, decode it once for the strings.
         const stop = end + 4;
-        const s = data.toString("latin1", pos, stop);
-        const raw = data.subarray(pos, stop);
-        let a = 0;
-        for (;;) {
-          const lf = s.indexOf("\n", a);
-          const r = this.#line(s, a, lf);
-          if (r === LINE_END) return this.#headDone(raw, stop);
-          if (r !== LINE_OK) return this.#fail(this.#error, raw, pos + lf + 1);
-          a = lf + 1;
+        const s = latin1.call(data, pos, stop);
+        const head = this.#head;
+        const lf = pos + s.indexOf("\n");
+        const err = head.requestLine(data, s, pos, pos, lf);
+        if (err !== undefined) return this.#fail(err, data.subarray(pos, stop), lf + 1);
+        let a = lf + 1;
+        // The first empty line is the one indexOf found (an earlier one would have matched).
+        while (a < end + 2) {
+          a = head.fieldLine(data, s, pos, a, stop);
+          if (a < 0) return this.#fail(head.error, data.subarray(pos, stop), stop);
         }
+        return this.#headDone(data.subarray(pos, stop), stop);
       }
     }
     return this.#readLines(data, pos);
   }
 
-  /** Buffers a partial head or trailer section, handling each line as its LF arrives. */
+  /** A head or trailer section in pieces: buffer it, line by line. */
   #readLines(data: Buffer, pos: number): number {
-    const len = data.length;
-    const limit = this.#sectionLimit;
-    while (pos < len) {
-      const lf = data.indexOf(LF, pos);
-      const stop = lf < 0 ? len : lf + 1;
-      const room = limit + 1 - this.#buffered;
-      const n = stop - pos < room ? stop - pos : room;
-      this.#append(data, pos, n);
-      pos += n;
-      // The section is over its limit at a fixed offset, whatever the split.
-      if (this.#buffered > limit) return this.#tooLarge(pos);
-      if (lf < 0) return this.#checkPartial(pos);
-      const s = this.#buf.toString("latin1", this.#lineStart, this.#buffered);
-      const r = this.#line(s, 0, s.length - 1);
-      if (r === LINE_OK) {
-        this.#lineStart = this.#buffered;
-      } else if (r === LINE_SKIP) {
-        this.#buffered = 0;
-      } else if (r === LINE_END) {
-        if (this.#state === S_TRAILERS) {
-          this.#buffered = 0;
-          this.#lineStart = 0;
-          this.#state = S_COMPLETE;
-          return pos;
-        }
-        return this.#headDone(this.#copyBuffered(), pos);
-      } else {
-        return this.#fail(this.#error, this.#copyBuffered(), pos);
-      }
-    }
-    return pos;
-  }
-
-  /** One complete line s[a, lf) of the head or trailers (lf: index of its LF). */
-  #line(s: string, a: number, lf: number): number {
-    const head = this.#head;
-    const empty = lf - a === 1 && s.charCodeAt(a) === CR;
-    let err: ErrorCode | undefined;
-    if (this.#state === S_TRAILERS) {
-      if (empty) return LINE_END;
-      err = lf === a ? "PLUGD_ERR_HTTP_BAD_LINE_ENDING" : head.trailerLine(s, a, lf);
-    } else if (!head.lineDone) {
-      if (empty) {
-        if (++head.emptyLines <= MAX_EMPTY_LINES) return LINE_SKIP;
-        err = "PLUGD_ERR_HTTP_BAD_REQUEST_LINE";
-      } else {
-        err = head.requestLine(s, a, lf);
-      }
-    } else {
-      if (empty) return LINE_END;
-      err = lf === a ? "PLUGD_ERR_HTTP_BAD_LINE_ENDING" : head.fieldLine(s, a, lf);
-    }
-    if (err === undefined) return LINE_OK;
-    this.#error = err;
-    return LINE_ERROR;
-  }
-
-  /**
-   * A request line still without its LF: look at what has come so far, so that a garbage line
-   * (a TLS hello on a plain port) or an over-long target (414) is refused without waiting for
-   * the rest. Only prefixes of fixed lengths are judged (1, 2, 4, ..., then around
-   * maxTargetLength, then every RECHECK_STEP bytes): the verdict then depends on the bytes, not
-   * on how they were split, and the work stays linear.
-   */
-  #checkPartial(pos: number): number {
-    if (this.#state !== S_HEAD || this.#head.lineDone || this.#buffered < this.#nextCheck) return pos;
-    let t = this.#nextCheck;
-    for (let next = this.#after(t); next <= this.#buffered; next = this.#after(t)) t = next;
-    this.#nextCheck = this.#after(t);
-    // A prefix's first error is the whole line's first error (scanRequestLine reads left to
-    // right), so judging the longest checkpoint reached is the same as judging each one.
-    const s = this.#buf.toString("latin1", 0, t);
-    const err = scanRequestLine(s, 0, t, false, this.#limits.maxTargetLength, this.#scratch);
-    return err === undefined ? pos : this.#fail(err, this.#copyBuffered(), pos);
-  }
-
-  /** The checkpoint after t. */
-  #after(t: number): number {
-    // The first length where 414 is possible ("M" SP + maxTargetLength + 1), then that plus
-    // 16 (414 for any method up to 17 chars is known by maxTargetLength + ~20 bytes).
-    const first414 = this.#limits.maxTargetLength + 3;
-    if (t < first414) return Math.min(2 * t, first414);
-    return t < first414 + 16 ? first414 + 16 : t + RECHECK_STEP;
-  }
-
-  /** The section passed its byte limit (the buffer holds limit + 1 bytes). */
-  #tooLarge(pos: number): number {
-    let err: ErrorCode | undefined;
-    if (this.#state === S_HEAD && !this.#head.lineDone) {
-      // The request line alone is over the limit: judge exactly its first maxHeaderBytes bytes,
-      // which tells an over-long target (414) or garbage from a merely huge head (431).
-      const limit = this.#sectionLimit;
-      const s = this.#buf.toString("latin1", 0, limit);
-      err = scanRequestLine(s, 0, limit, false, this.#limits.maxTargetLength, this.#scratch);
-    }
-    return this.#fail(err ?? "PLUGD_ERR_HTTP_HEADERS_TOO_LARGE", this.#copyBuffered(), pos);
+    const lines = this.#lines;
+    const next = lines.read(data, pos);
+    if (lines.result === LINES_ERROR) return this.#fail(lines.error, this.#state === S_HEAD ? lines.take() : this.#raw, next);
+    if (lines.result !== LINES_DONE) return next;
+    if (this.#state === S_HEAD) return this.#headDone(lines.take(), next);
+    this.#state = S_COMPLETE;
+    return next;
   }
 
   #headDone(raw: Buffer, pos: number): number {
     const head = this.#head.build(raw);
     if (typeof head === "string") return this.#fail(head, raw, pos);
     this.#raw = raw;
-    this.#buffered = 0;
-    this.#lineStart = 0;
     if (head.bodyKind === "chunked") {
       this.#state = S_CHUNK_LINE;
       this.#chunk.reset();
       this.#chunk.extBytes = 0;
       this.#bodyBytes = 0;
-      // RFC 9112 §7.1.2: trailers count toward the same budget as the head (plus their CRLF).
-      this.#sectionLimit = this.#limits.maxHeaderBytes - raw.length + 2;
     } else if (head.bodyKind === "length" && head.contentLength > 0) {
       this.#state = S_LENGTH;
       this.#remaining = head.contentLength;
@@ -374,10 +275,10 @@ export class RequestParser {
     const size = chunk.size;
     chunk.reset();
     if (size === 0) {
-      // last-chunk: the trailer section follows (RFC 9112 §7.1.2).
+      // last-chunk: the trailer section follows (RFC 9112 §7.1.2). Trailers count toward the
+      // same budget as the head (plus their final CRLF).
       this.#state = S_TRAILERS;
-      this.#buffered = 0;
-      this.#lineStart = 0;
+      this.#lines.begin(true, this.#limits.maxHeaderBytes - this.#raw.length + 2);
       return next;
     }
     // Refuse as soon as the declared sizes pass the limit, before reading the data.
@@ -388,32 +289,17 @@ export class RequestParser {
     return next;
   }
 
+  #complete(): void {
+    const trailers = this.#head.takeTrailers();
+    this.#nextMessage();
+    this.#events.onMessageComplete(trailers);
+  }
+
   #nextMessage(): void {
     this.#state = S_HEAD;
-    // Keep a small head buffer for the next split head; give a big one back.
-    if (this.#buf.length > 4096) this.#buf = EMPTY;
     this.#head.reset();
+    this.#lines.begin(false, this.#limits.maxHeaderBytes);
     this.#raw = EMPTY;
-    this.#buffered = 0;
-    this.#lineStart = 0;
-    this.#nextCheck = 1;
-    this.#sectionLimit = this.#limits.maxHeaderBytes;
-  }
-
-  #append(data: Buffer, pos: number, n: number): void {
-    const need = this.#buffered + n;
-    if (need > this.#buf.length) {
-      const grown = Math.min(Math.max(256, 2 * this.#buf.length, need), this.#limits.maxHeaderBytes + 1);
-      const buf = Buffer.allocUnsafe(Math.max(grown, need));
-      this.#buf.copy(buf, 0, 0, this.#buffered);
-      this.#buf = buf;
-    }
-    data.copy(this.#buf, this.#buffered, pos, pos + n);
-    this.#buffered = need;
-  }
-
-  #copyBuffered(): Buffer {
-    return Buffer.from(this.#buf.subarray(0, this.#buffered));
   }
 
   #fail(code: ErrorCode, raw: Buffer, pos: number): number {
