@@ -211,6 +211,8 @@ export interface CreateServerOptions {
   /** "host:port" strings; default one ephemeral port on 127.0.0.1. */
   listen?: string[];
   root?: string;
+  /** Folder relative plugin paths resolve against (default: the working directory). */
+  base?: string;
   limits?: Partial<Limits>;
   timing?: boolean;
 }
@@ -222,6 +224,7 @@ export function createServer(options: CreateServerOptions = {}): Server {
     name: options.name ?? "default",
     listen,
     root: options.root ?? process.cwd(),
+    base: options.base ?? process.cwd(),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     timing: options.timing ?? false,
     plugins: [],

@@ -2,4 +2,13 @@
 // scripts/test.mjs installs what is missing. Add a line when a test starts using a tool.
 export const SYSTEM_TOOLS = [
   { command: "curl", package: "curl" },
+  { command: "wget", package: "wget" },
+  { command: "htpasswd", package: "apache2-utils" },
+  { command: "script", package: "bsdutils" },
+  { command: "goaccess", package: "goaccess" },
+  { command: "php-cgi", package: "php-cgi" },
+  { command: "php-fpm8.2", package: "php-fpm" },
+  { command: "prlimit", package: "util-linux" },
+  { command: "mount", package: "mount" },
+  { command: "umount", package: "mount" },
 ];

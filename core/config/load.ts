@@ -94,6 +94,7 @@ function normalize(raw: RawConfig, file: string): PlugdConfig {
     name: server.name,
     listen: server.listen.map(listenAddress),
     root: resolve(folder, server.root),
+    base: resolve(folder),
     limits: { ...DEFAULT_LIMITS, ...server.limits },
     timing: server.timing ?? false,
     plugins: Object.entries(server.plugins).flatMap(([id, entry]) => pluginEntry(id, entry, folder)),

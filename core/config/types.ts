@@ -45,6 +45,12 @@ export interface ServerConfig {
   readonly listen: readonly ListenAddress[];
   /** Absolute path of the web root. */
   readonly root: string;
+  /**
+   * Absolute folder that relative paths in this server's plugin options resolve against: the
+   * config file's folder (as for `root` and `module`), or the working directory for a server
+   * made in code. Plugins resolve `users`, `dir`, ... with `path.resolve(server.config.base, p)`.
+   */
+  readonly base: string;
   readonly limits: Limits;
   /** Server-Timing header with each plugin's time (issue 8). */
   readonly timing: boolean;

@@ -22,6 +22,10 @@ export class RequestBodyStream extends Readable {
   constructor(feeder: BodyFeeder) {
     super({ highWaterMark: 64 * 1024 });
     this.#feeder = feeder;
+    // The connection destroys a body with an error (client gone, over the limit) whether or not
+    // a plugin has taken it yet; without a listener that 'error' event would kill the process.
+    // The error stays on the stream: a consumer that takes it later still gets it.
+    this.on("error", ignoreError);
   }
 
   /** Called once by Request when a plugin asks for the body. */
@@ -51,6 +55,8 @@ export class RequestBodyStream extends Readable {
     this.push(null);
   }
 }
+
+function ignoreError(): void {}
 
 /** Reads a whole stream into one Buffer (the parser has already bounded its size). */
 export async function readAll(stream: Readable): Promise<Buffer> {

@@ -259,7 +259,12 @@ export class Connection implements BodyFeeder {
       this.#removeFinished(exchange);
       return;
     }
-    if (this.queue[0] === exchange) this.#writer.writeNext();
+    if (this.queue[0] !== exchange) return;
+    // A tunnel answered synchronously, from inside the parser's execute(): the bytes the client
+    // sent after the CONNECT head become #remainder only when execute() returns, so the tunnel
+    // starts right after that, or detachForTunnel() would hand it no early data.
+    if (this.#executing && response.tunnel !== undefined) return queueMicrotask(() => this.respond(exchange, response));
+    this.#writer.writeNext();
   }
 
   /** Whether to keep the connection after this exchange; called right before its head is written. */

@@ -229,6 +229,7 @@ describe("loadConfig", () => {
           { text: "[::1]:8080", host: "::1", port: 8080 },
         ],
         root: join(site, "public"),
+        base: site,
         limits: { ...DEFAULT_LIMITS, maxBodyBytes: 1048576, keepAliveTimeoutMs: 2000 },
         timing: false,
         plugins: [
@@ -241,6 +242,7 @@ describe("loadConfig", () => {
         name: "admin",
         listen: [{ text: "localhost:9090", host: "localhost", port: 9090 }],
         root: "/srv/admin",
+        base: site,
         limits: DEFAULT_LIMITS,
         timing: true,
         plugins: [
