@@ -24,6 +24,8 @@ export type ResponseHeaders = Record<string, string | number | readonly string[]
  * bytes the client sent after the CONNECT request's head (early data). From then on the socket
  * belongs to the tunnel; the core keeps only its bookkeeping, and calls `log` when the socket
  * closes with the stats the tunnel reports through `done`.
+ * The socket is handed over paused, so nothing is lost while the tunnel dials its upstream:
+ * `pipe()` resumes it; a tunnel that listens for 'data' itself must call `socket.resume()`.
  */
 export type TunnelHandler = (socket: Socket, head: Buffer, done: (stats: { bytesUp: number; bytesDown: number }) => void) => void;
 
