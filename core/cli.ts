@@ -3,16 +3,26 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { errorCode } from "./errors.ts";
+import { printHooks } from "./print-hooks.ts";
 import { startFromConfig, type Started } from "./start.ts";
 
-const USAGE = `Usage: plugd [--config FILE] [--check]
+const USAGE = `Usage: plugd [--config FILE] [--check | --print-hooks]
+       plugd passwd FILE USER
 
   --config FILE   the configuration (default ./server.config.json)
   --check         validate the configuration and its plugins, then exit: 0 good, 2 bad
+  --print-hooks   for each server, every hook with its taps in the order they run; nothing listens
   --help          this text
+  passwd          add or update USER in the htpasswd FILE (bcrypt); the password comes from
+                  stdin or a prompt, never from the command line
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  // Subcommands: `plugd passwd FILE USER` (plugins/auth/passwd-command.ts).
+  if (argv[0] === "passwd") {
+    const { passwdCommand } = await import("../plugins/auth/passwd-command.ts");
+    return passwdCommand(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTTY: process.stdin.isTTY === true });
+  }
   let args;
   try {
     args = parseArgs({
@@ -20,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: "string", short: "c", default: "server.config.json" },
         check: { type: "boolean", default: false },
+        "print-hooks": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -35,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = args.values.config;
   if (args.values.check) return check(file);
+  if (args.values["print-hooks"]) return printHooksOf(file);
   return run(file);
 }
 
@@ -43,6 +55,17 @@ async function check(file: string): Promise<number> {
     const started = await startFromConfig(file, { listen: false });
     const names = started.servers.map((s) => `${s.name} (${s.plugins.join(", ") || "no plugins"})`);
     process.stdout.write(`plugd: ${file} is valid: ${names.join("; ")}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${describe(err)}\n`);
+    return 2;
+  }
+}
+
+async function printHooksOf(file: string): Promise<number> {
+  try {
+    const started = await startFromConfig(file, { listen: false });
+    process.stdout.write(printHooks(started.servers));
     return 0;
   } catch (err) {
     process.stderr.write(`${describe(err)}\n`);

@@ -84,6 +84,19 @@ export const ERRORS = Object.freeze({
   // --- auth
   PLUGD_ERR_AUTH_USERS_FILE: spec("The auth plugin's users (htpasswd) file cannot be read, or has a line it refuses (plaintext, unknown format, duplicate user)"),
 
+  // --- the CONNECT proxy (connect)
+  PLUGD_ERR_CONNECT_BAD_TARGET: spec("Proxy target whose host is not a usable name or address", 400),
+  PLUGD_ERR_CONNECT_NOT_ALLOWED: spec("Proxy target host:port not on the connect plugin's allow-list", 403),
+  PLUGD_ERR_CONNECT_ADDRESS_DENIED: spec("Proxy target resolves to a refused address (loopback, private, link-local, reserved, or this server's own listener)", 403),
+  PLUGD_ERR_CONNECT_NOT_FORWARDED: spec("Absolute-form request for another host while forwardHttp is off, or for a scheme or method that is not forwarded", 403),
+  PLUGD_ERR_CONNECT_CLIENT_LIMIT: spec("Too many tunnels open from this client (connect maxTunnelsPerClient)", 429),
+  PLUGD_ERR_CONNECT_TOO_MANY: spec("Too many tunnels open on this server (connect maxTunnels)", 503),
+  PLUGD_ERR_CONNECT_DNS: spec("Proxy target's name does not resolve", 502, true),
+  PLUGD_ERR_CONNECT_REFUSED: spec("Proxy target refused or failed the connection", 502, true),
+  PLUGD_ERR_CONNECT_TIMEOUT: spec("Proxy target not connected within connectTimeoutMs, or a forwarded request's response head not within idleTimeoutMs", 504, true),
+  PLUGD_ERR_CONNECT_UPSTREAM: spec("Forwarded request failed before the target's response head arrived", 502, true),
+  PLUGD_ERR_CONNECT_ABORTED: spec("The client went away while the proxy target was being dialled (logged, never sent)", 502, false),
+
   // --- configuration and start-up
   PLUGD_ERR_CONFIG_READ: spec("The configuration file cannot be read"),
   PLUGD_ERR_CONFIG_JSON: spec("The configuration file is not valid JSON"),
