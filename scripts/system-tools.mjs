@@ -4,6 +4,7 @@ export const SYSTEM_TOOLS = [
   { command: "curl", package: "curl" },
   { command: "wget", package: "wget" },
   { command: "htpasswd", package: "apache2-utils" },
+  { command: "openssl", package: "openssl" },
   { command: "script", package: "bsdutils" },
   { command: "goaccess", package: "goaccess" },
   { command: "php-cgi", package: "php-cgi" },

@@ -162,7 +162,9 @@ export class Connection implements BodyFeeder {
       this.#arm(DEADLINE.none, 0);
     }
     if (head.method === "CONNECT") {
-      // After CONNECT the bytes belong to the tunnel (or to nobody, if it is refused).
+      // After CONNECT the bytes belong to the tunnel (or to nobody, if it is refused). A refusal
+      // says so with Connection: close (RFC 9112 §9.6), or a client reuses the connection.
+      exchange.closeAfter = true;
       this.#stopReading();
     } else if (!head.keepAlive) {
       // "close" ends the conversation after this message (RFC 9112 §9.6): its body is still read.

@@ -24,17 +24,13 @@ export type Target =
   | { readonly ok: true; readonly file: string; /** the existing entry, if any */ readonly stats: Stats | undefined }
   | { readonly ok: false; readonly status: 403 | 404 | 409; readonly reason: string };
 
-const realRoots = new Map<string, Promise<string>>();
-
-/** The root's real path, resolved once per root. */
+/**
+ * The root's real path, resolved on every call: a root that is a symlink switched to another
+ * folder (a release deploy: current -> releases/43) must be followed at once. Remembering the
+ * first answer made every file of the new release "outside the root" (404) until a restart.
+ */
 export function realRoot(root: string): Promise<string> {
-  let real = realRoots.get(root);
-  if (real === undefined) {
-    real = realpath(root);
-    realRoots.set(root, real);
-    real.catch(() => realRoots.delete(root));
-  }
-  return real;
+  return realpath(root);
 }
 
 /** True when a segment of `urlPath` is a dotfile the policy hides. */
@@ -64,12 +60,12 @@ export async function resolveExisting(root: string, urlPath: string, policy: Fil
   if (file === undefined) return { ok: false, status: 404, reason: "outside root" };
   let real: string;
   let stats: Stats;
+  let rootReal: string;
   try {
-    [real, stats] = await Promise.all([realpath(file), stat(file)]);
+    [real, stats, rootReal] = await Promise.all([realpath(file), stat(file), realRoot(root)]);
   } catch (err) {
     return fsFailure(err);
   }
-  const rootReal = await realRoot(root);
   if (!isUnder(real, rootReal)) return { ok: false, status: 404, reason: "symlink leaves the root" };
   if (policy.symlinks === "refuse" && real !== path.join(rootReal, path.relative(path.resolve(root), file))) {
     return { ok: false, status: 404, reason: "symlinks refused" };
