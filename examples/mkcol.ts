@@ -2,12 +2,18 @@
 // Run it with `npx plugd --config examples/webdav.config.json` (with get, put, delete, options).
 import { mkdir } from "node:fs/promises";
 import { definePlugin, empty, error, type Request, type Response } from "plugd";
+import { filesChanged } from "../plugins/shared/changes.ts";
 import { resolveTarget } from "../plugins/shared/files.ts";
 
 export default definePlugin({
   name: "mkcol",
   apply(server) {
-    server.hooks.handle.for("MKCOL").tapPromise("mkcol", (request) => makeCollection(server.config.root, request));
+    server.hooks.handle.for("MKCOL").tapPromise("mkcol", async (request) => {
+      const response = await makeCollection(server.config.root, request);
+      // A new folder changes its parent's listing: tell plugins that remember files.
+      if (response.status === 201) filesChanged(server, request.path);
+      return response;
+    });
   },
 });
 

@@ -3,6 +3,7 @@
 // is 403, like every change to one); 403 for the root itself, a symlink, or when the OS refuses;
 // 409 for a folder that is not empty (unless `recursive`); 412 for a failed If-Match,
 // If-None-Match or If-Unmodified-Since. Tapped at STAGE_FALLBACK, like put.
+import { filesChanged } from "../shared/changes.ts";
 import { definePlugin } from "../../core/define-plugin.ts";
 import { PlugdError } from "../../core/errors.ts";
 import { empty, error as errorResponse } from "../../core/http/response.ts";
@@ -31,7 +32,9 @@ export default definePlugin<DeleteOptions>({
       }
       if (target.stats === undefined) return errorResponse(404);
       const result = await removeEntry(request, target.file, request.path.endsWith("/"), removeOptions);
-      return result === MISSING ? errorResponse(404) : empty(204);
+      if (result === MISSING) return errorResponse(404);
+      filesChanged(server, request.path);
+      return empty(204);
     });
   },
 });

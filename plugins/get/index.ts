@@ -6,6 +6,7 @@
 import { definePlugin } from "../../core/define-plugin.ts";
 import type { Server } from "../../core/server.ts";
 import { STAGE_FALLBACK } from "../../core/stages.ts";
+import { onFilesChanged } from "../shared/changes.ts";
 import { StaticFiles } from "./handler.ts";
 import { setBaseIndexFiles } from "./index-files.ts";
 import type { GetOptions } from "./options.ts";
@@ -28,6 +29,9 @@ export default definePlugin<GetOptions>({
     setBaseIndexFiles(server, options.index);
     const files = new StaticFiles(server, options);
     instances.set(server, files);
+    // A PUT or DELETE through plugd is seen at once; a change made behind plugd's back is
+    // seen within cache.revalidateMs. Any change may affect an index or a listing: drop all.
+    onFilesChanged(server, () => files.cache.clear());
     server.hooks.listening.tap("get", () => files.start());
     server.hooks.close.tap("get", () => files.stop());
     for (const method of ["GET", "HEAD"]) {

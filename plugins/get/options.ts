@@ -44,7 +44,7 @@ path: string
 value: string
 }[]
 /**
- * The in-memory cache of small files (body and prebuilt headers). A cached file is checked against the disk at most once per revalidateMs, so a change is served within that bound.
+ * The in-memory cache of small files (body and prebuilt headers). A cached file is checked against the disk at most once per revalidateMs, so a change made behind plugd's back is served within that bound; a PUT, DELETE or MKCOL through plugd empties the cache at once.
  */
 cache: {
 /**

@@ -8,6 +8,7 @@
 // limits.maxBodyBytes. The write is atomic (./write.ts).
 // Tapped at STAGE_FALLBACK: it answers every PUT, so a plugin that wants some paths
 // (a gateway, a user's upload handler) taps at a lower stage and answers first.
+import { filesChanged } from "../shared/changes.ts";
 import { definePlugin } from "../../core/define-plugin.ts";
 import { empty } from "../../core/http/response.ts";
 import { STAGE_FALLBACK } from "../../core/stages.ts";
@@ -47,6 +48,7 @@ export default definePlugin<PutOptions>({
       const written = await writeAtomically(request, target, options.fsync);
       const etag = fileETag(written.stats);
       // RFC 9110 §9.3.4: 201 when the file was created, 204 when it was replaced.
+      filesChanged(server, request.path);
       return written.created ? empty(201, { location: encodePath(request.path), etag }) : empty(204, { etag });
     });
   },
