@@ -14,6 +14,12 @@ export default definePlugin({
       if (response.status === 201) filesChanged(server, request.path);
       return response;
     });
+    // RFC 4918 §10.1: WebDAV clients look for a DAV header on OPTIONS. This example says "1"
+    // so the basic and http groups of litmus run; it implements MKCOL only (with get, put,
+    // delete), not PROPFIND or locks, so litmus's props and locks groups are out of scope.
+    server.hooks.respond.tap("mkcol", (response, request) =>
+      request.method === "OPTIONS" && response.status < 300 ? { ...response, headers: { ...response.headers, dav: "1" } } : response,
+    );
   },
 });
 

@@ -7,6 +7,7 @@ export const SYSTEM_TOOLS = [
   { command: "openssl", package: "openssl" },
   { command: "script", package: "bsdutils" },
   { command: "goaccess", package: "goaccess" },
+  { command: "litmus", package: "litmus" },
   { command: "php-cgi", package: "php-cgi" },
   { command: "php-fpm8.2", package: "php-fpm" },
   { command: "prlimit", package: "util-linux" },
