@@ -8,7 +8,8 @@ import { definePlugin } from "../../core/define-plugin.ts";
 import { PlugdError } from "../../core/errors.ts";
 import { empty, error as errorResponse } from "../../core/http/response.ts";
 import { STAGE_FALLBACK } from "../../core/stages.ts";
-import { declareMethod } from "../options/allow.ts";
+import { declareMethod, methodNotAllowed } from "../options/allow.ts";
+import { compilePathPatterns } from "../shared/path-pattern.ts";
 import { hidesDotfile, resolveTarget, type FilePolicy } from "../shared/files.ts";
 import type { DeleteOptions } from "./options.ts";
 import { MISSING, removeEntry } from "./remove.ts";
@@ -19,10 +20,12 @@ export default definePlugin<DeleteOptions>({
   apply(server, options) {
     const policy: FilePolicy = { dotfiles: options.dotfiles, symlinks: "refuse" };
     const removeOptions = { recursive: options.recursive, keepDotfiles: options.dotfiles === "deny" };
+    const inScope = compilePathPatterns(options.paths);
 
-    declareMethod(server, "DELETE", (t) => t.stats !== undefined && t.path !== "/" && !hidesDotfile(t.path, policy));
+    declareMethod(server, "DELETE", (t) => inScope(t.path) && t.stats !== undefined && t.path !== "/" && !hidesDotfile(t.path, policy));
 
     server.hooks.handle.for("DELETE").tapPromise({ name: "delete", stage: STAGE_FALLBACK }, async (request) => {
+      if (!inScope(request.path)) return methodNotAllowed(server, request.path, "DELETE", policy);
       const target = await resolveTarget(server.config.root, request.path, policy);
       if (!target.ok) {
         // 403: the root itself, a dotfile, a symlink, a parent outside the root.

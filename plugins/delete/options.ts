@@ -12,4 +12,10 @@ recursive: boolean
  * "deny": a path with a segment starting with "." (except .well-known) is 403. "allow": dotfiles may be deleted.
  */
 dotfiles: ("deny" | "allow")
+/**
+ * Request paths DELETE may act on: globs matched like the auth plugin's patterns (case-insensitive; "/dir/**" also covers "/dir"). Elsewhere DELETE is 405 with Allow. The default bundle scopes it to the auth-protected "/uploads/**".
+ * 
+ * @minItems 1
+ */
+paths: string[]
 }

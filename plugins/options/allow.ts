@@ -11,6 +11,7 @@
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { error as errorResponse, type Response } from "../../core/http/response.ts";
 import type { Server } from "../../core/server.ts";
 import { resolveExisting, type FilePolicy } from "../shared/files.ts";
 import { isGatewayScript, scriptExtensions } from "../shared/scripts.ts";
@@ -83,4 +84,13 @@ async function parentIsFolder(root: string, urlPath: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * 405 for `method` on a target it does not apply to (a plugin scoped by `paths`), with the
+ * methods that do apply in `Allow` (RFC 9110 §15.5.6).
+ */
+export async function methodNotAllowed(server: Server, urlPath: string, method: string, policy: FilePolicy): Promise<Response> {
+  const allowed = await allowedFor(server, urlPath, policy);
+  return errorResponse(405, `${method} is not allowed here`, { allow: allowed.methods.filter((m) => m !== method).join(", ") });
 }

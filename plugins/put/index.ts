@@ -12,7 +12,8 @@ import { filesChanged } from "../shared/changes.ts";
 import { definePlugin } from "../../core/define-plugin.ts";
 import { empty } from "../../core/http/response.ts";
 import { STAGE_FALLBACK } from "../../core/stages.ts";
-import { declareMethod } from "../options/allow.ts";
+import { declareMethod, methodNotAllowed } from "../options/allow.ts";
+import { compilePathPatterns } from "../shared/path-pattern.ts";
 import { fileETag, preconditionsPass } from "../shared/etag.ts";
 import { hidesDotfile, type FilePolicy } from "../shared/files.ts";
 import type { PutOptions } from "./options.ts";
@@ -29,14 +30,16 @@ export default definePlugin<PutOptions>({
   schema: "schemas/plugins/put.schema.json",
   apply(server, options) {
     const own = ownScriptExtensions(options);
+    const inScope = compilePathPatterns(options.paths);
     const policy: FilePolicy = { dotfiles: options.dotfiles, symlinks: "inside" };
 
     declareMethod(server, "PUT", (t) => {
-      if (t.path === "/" || hidesDotfile(t.path, policy) || scriptIn(server, t.path, own, options) !== undefined) return false;
+      if (!inScope(t.path) || t.path === "/" || hidesDotfile(t.path, policy) || scriptIn(server, t.path, own, options) !== undefined) return false;
       return t.stats === undefined ? t.parentExists || options.createDirs : t.stats.isFile();
     });
 
     server.hooks.handle.for("PUT").tapPromise({ name: "put", stage: STAGE_FALLBACK }, async (request) => {
+      if (!inScope(request.path)) return methodNotAllowed(server, request.path, "PUT", policy);
       checkHead(request);
       // DESIGN §8: never create what a gateway would execute; checked on the request path,
       // before anything touches the disk.

@@ -24,4 +24,10 @@ dotfiles: ("deny" | "allow")
  * Flush the file to disk before renaming it into place, so a crash cannot leave a renamed but empty file.
  */
 fsync: boolean
+/**
+ * Request paths PUT may act on: globs matched like the auth plugin's patterns (case-insensitive; "/dir/**" also covers "/dir"). Elsewhere PUT is 405 with Allow. The default bundle scopes it to the auth-protected "/uploads/**".
+ * 
+ * @minItems 1
+ */
+paths: string[]
 }
