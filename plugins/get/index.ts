@@ -7,6 +7,7 @@ import { definePlugin } from "../../core/define-plugin.ts";
 import type { Server } from "../../core/server.ts";
 import { STAGE_FALLBACK } from "../../core/stages.ts";
 import { onFilesChanged } from "../shared/changes.ts";
+import { tapErrorPages } from "./error-pages.ts";
 import { StaticFiles } from "./handler.ts";
 import { setBaseIndexFiles } from "./index-files.ts";
 import type { GetOptions } from "./options.ts";
@@ -33,6 +34,7 @@ export default definePlugin<GetOptions>({
     // seen within cache.revalidateMs. Any change may affect an index or a listing: drop all.
     onFilesChanged(server, () => files.cache.clear());
     server.hooks.listening.tap("get", () => files.start());
+    tapErrorPages(server, options.errorPages, { dotfiles: options.dotfiles, symlinks: options.symlinks });
     server.hooks.close.tap("get", () => files.stop());
     for (const method of ["GET", "HEAD"]) {
       const hook = server.hooks.handle.for(method);

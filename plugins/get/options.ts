@@ -64,4 +64,10 @@ maxEntries: number
  */
 revalidateMs: number
 }
+/**
+ * Pages under the root sent in place of the plain-text body of an error response, by status (like nginx's error_page), e.g. {"404": "/404.html"}. Applies to the core's own error responses and to the plain-text ones plugins make; the status stays. Re-read within a second of a change.
+ */
+errorPages: {
+[k: string]: string | undefined
+}
 }
