@@ -96,8 +96,13 @@ export class Connection implements BodyFeeder {
 
   #execute(chunk: Buffer): void {
     this.#executing = true;
+    // Responses made synchronously while these bytes are parsed (pipelined requests answered
+    // by sync taps) leave in one writev when the socket is uncorked, not one write each.
+    const socket = this.socket;
+    socket.cork();
     const consumed = this.#parser.execute(chunk);
     this.#executing = false;
+    socket.uncork();
     if (consumed < chunk.length && !this.#parser.dead && !this.#closed) {
       this.#remainder = chunk.subarray(consumed);
       this.socket.pause();
