@@ -51,6 +51,7 @@ export class Server {
       closed: (connection) => {
         this.#connections.delete(connection);
       },
+      parsers: [],
     };
   }
 

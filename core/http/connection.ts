@@ -24,6 +24,8 @@ export interface ConnectionHost {
   /** The `log` hook, after a response (or a rejection) is finished. */
   finished(exchange: Exchange, connection: Connection, completed: boolean, bodyBytes: number, extra?: { bytesUp: number; bytesDown: number }): void;
   closed(connection: Connection): void;
+  /** Idle parsers of this server's connections, reused (they carry the server's limits). */
+  readonly parsers: RequestParser[];
 }
 
 /** Reasons to stop reading the socket; reading goes on only when none is set. */
@@ -33,6 +35,12 @@ const PAUSE = Object.freeze({ pipeline: 1, body: 2, write: 4, tunnel: 8, closing
 export const DEADLINE = Object.freeze({ none: 0, idle: 1, head: 2, body: 3, write: 4 } as const);
 
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
+/** Idle parsers kept per server for reuse. */
+const MAX_POOLED_PARSERS = 1024;
+/** The Connection a socket belongs to, so the socket's listeners are shared functions, not closures. */
+const CONNECTION = Symbol("plugd.connection");
+type OwnedSocket = Socket & { [CONNECTION]: Connection };
+
 /** Bytes of an unread body we drain to keep the connection; past this we close instead. */
 const MAX_DRAIN_BYTES = 1024 * 1024;
 
@@ -40,7 +48,8 @@ export class Connection implements BodyFeeder {
   readonly socket: Socket;
   readonly host: ConnectionHost;
   readonly info: ConnectionInfo;
-  readonly #parser: RequestParser;
+  /** Only while a request is on its way: an idle connection gives its parser back to the pool. */
+  #parser: RequestParser | undefined;
   readonly #writer: ResponseWriter;
   /** In-flight exchanges, oldest first; only the first may write. */
   readonly queue: Exchange[] = [];
@@ -67,15 +76,45 @@ export class Connection implements BodyFeeder {
       localPort: socket.localPort ?? 0,
       encrypted: false,
     };
-    this.#parser = new RequestParser(limits, this);
     this.#writer = new ResponseWriter(this);
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    socket.on("end", () => this.#onEnd());
-    socket.on("error", () => socket.destroy());
-    socket.on("close", () => this.#onClose());
-    socket.on("drain", () => this.#resume(PAUSE.write));
+    (socket as OwnedSocket)[CONNECTION] = this;
+    socket.on("data", Connection.#socketData);
+    socket.on("end", Connection.#socketEnd);
+    socket.on("error", Connection.#socketError);
+    socket.on("close", Connection.#socketClose);
+    socket.on("drain", Connection.#socketDrain);
     this.#arm(DEADLINE.idle, limits.keepAliveTimeoutMs);
+  }
+
+  // One function per event for every socket (10,000 idle connections: no closures each).
+  static #socketData(this: Socket, chunk: Buffer): void {
+    (this as OwnedSocket)[CONNECTION].#onData(chunk);
+  }
+  static #socketEnd(this: Socket): void {
+    (this as OwnedSocket)[CONNECTION].#onEnd();
+  }
+  static #socketError(this: Socket): void {
+    this.destroy();
+  }
+  static #socketClose(this: Socket): void {
+    (this as OwnedSocket)[CONNECTION].#onClose();
+  }
+  static #socketDrain(this: Socket): void {
+    (this as OwnedSocket)[CONNECTION].#resume(PAUSE.write);
+  }
+
+  #takeParser(): RequestParser {
+    const pooled = this.host.parsers.pop();
+    return (this.#parser = pooled !== undefined ? pooled.attach(this) : new RequestParser(this.host.config.limits, this));
+  }
+
+  /** Gives the parser back when nothing is on its way: no request, no bytes, nothing paused. */
+  #releaseParserIfIdle(): void {
+    const parser = this.#parser;
+    if (parser === undefined || this.#executing || this.#closed || this.#ending || this.#paused !== 0) return;
+    if (this.queue.length !== 0 || this.#remainder !== undefined || this.#bodyExchange !== undefined || !parser.idle || parser.paused) return;
+    this.#parser = undefined;
+    if (this.host.parsers.length < MAX_POOLED_PARSERS) this.host.parsers.push(parser);
   }
 
   get closed(): boolean {
@@ -90,8 +129,11 @@ export class Connection implements BodyFeeder {
       this.#remainder = undefined;
     }
     this.#execute(chunk);
+    const parser = this.#parser;
+    if (parser === undefined) return;
     // The headers timeout runs from a head's first byte and is not extended by later bytes (slowloris).
-    if (this.#parser.inHead && this.deadlineKind !== DEADLINE.head) this.#arm(DEADLINE.head, this.host.config.limits.headersTimeoutMs);
+    if (parser.inHead && this.deadlineKind !== DEADLINE.head) this.#arm(DEADLINE.head, this.host.config.limits.headersTimeoutMs);
+    else if (this.queue.length === 0) this.#releaseParserIfIdle();
   }
 
   #execute(chunk: Buffer): void {
@@ -99,11 +141,12 @@ export class Connection implements BodyFeeder {
     // Responses made synchronously while these bytes are parsed (pipelined requests answered
     // by sync taps) leave in one writev when the socket is uncorked, not one write each.
     const socket = this.socket;
+    const parser = this.#parser ?? this.#takeParser();
     socket.cork();
-    const consumed = this.#parser.execute(chunk);
+    const consumed = parser.execute(chunk);
     this.#executing = false;
     socket.uncork();
-    if (consumed < chunk.length && !this.#parser.dead && !this.#closed) {
+    if (consumed < chunk.length && !parser.dead && !this.#closed) {
       this.#remainder = chunk.subarray(consumed);
       this.socket.pause();
     }
@@ -111,7 +154,7 @@ export class Connection implements BodyFeeder {
 
   #pause(reason: number): void {
     this.#paused |= reason;
-    this.#parser.pause();
+    this.#parser?.pause();
     this.socket.pause();
     if (reason === PAUSE.body && this.deadlineKind === DEADLINE.body) this.#arm(DEADLINE.none, 0);
   }
@@ -120,7 +163,7 @@ export class Connection implements BodyFeeder {
     if ((this.#paused & reason) === 0) return;
     this.#paused &= ~reason;
     if (this.#paused !== 0 || this.#closed) return;
-    this.#parser.resume();
+    this.#parser?.resume();
     if (this.#executing) return; // the running execute() goes on by itself
     const rest = this.#remainder;
     if (rest !== undefined) {
@@ -132,7 +175,7 @@ export class Connection implements BodyFeeder {
 
   #onEnd(): void {
     // The client half-closed: finish what was asked, then close (RFC 9112 §9.6).
-    this.#parser.finish();
+    this.#parser?.finish();
     this.#ending = true;
     if (this.queue.length === 0) this.socket.end();
   }
@@ -146,7 +189,7 @@ export class Connection implements BodyFeeder {
       const normalized = normalizePath(head.rawPath === "" ? "/" : head.rawPath);
       if (!normalized.ok) {
         this.#reject({ status: 400, code: "PLUGD_ERR_HTTP_BAD_PATH", message: `Bad path (${normalized.problem})` }, head.raw, now);
-        this.#parser.pause();
+        this.#parser?.pause();
         return;
       }
       path = normalized.path;
@@ -313,8 +356,9 @@ export class Connection implements BodyFeeder {
       if (next.response !== undefined) this.#writer.writeNext();
     } else if (this.#ending) {
       this.socket.end();
-    } else if (this.#parser.idle && this.#bodyExchange === undefined) {
+    } else if ((this.#parser?.idle ?? true) && this.#bodyExchange === undefined) {
       this.#arm(DEADLINE.idle, this.host.config.limits.keepAliveTimeoutMs);
+      this.#releaseParserIfIdle();
     }
   }
 

@@ -61,7 +61,7 @@ const HEAD_INCOMPLETE: ParseError = parseError("PLUGD_ERR_HTTP_HEAD_INCOMPLETE")
  */
 export class RequestParser {
   readonly #limits: ParserLimits;
-  readonly #events: ParserEvents;
+  #events: ParserEvents;
   readonly #head: HeadBuilder;
   /** Heads and trailer sections that arrive in pieces. */
   readonly #lines: LineReader;
@@ -82,6 +82,16 @@ export class RequestParser {
     this.#events = events;
     this.#head = new HeadBuilder(limits);
     this.#lines = new LineReader(limits, this.#head);
+  }
+
+  /**
+   * Hands an idle parser to another connection (connections that sit idle give theirs back to
+   * a pool: an idle keep-alive connection then costs no parser). Drops the last head's bytes.
+   */
+  attach(events: ParserEvents): this {
+    this.#events = events;
+    this.#raw = EMPTY;
+    return this;
   }
 
   /** True between messages with no partial head buffered. */
