@@ -61,6 +61,14 @@ function instrument(hook: Interceptable, hookName: string, kind: string, state: 
       return { ...tap, fn: wrapped };
     }) as never,
   });
+  // tapable's Hook.isUsed() is "taps or interceptors", and this interceptor is on every hook:
+  // only taps may count, or every hook looks used (the lifecycle calls hooks nobody tapped,
+  // and the stderr report of a 5xx when no logger is tapped never runs).
+  (hook as unknown as { isUsed(): boolean }).isUsed = tapsOnly;
+}
+
+function tapsOnly(this: { taps: readonly unknown[] }): boolean {
+  return this.taps.length > 0;
 }
 
 function wrap(tap: TapLike, hookName: string, plugin: string, state: InstrumentState): AnyFn {

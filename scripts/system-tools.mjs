@@ -8,6 +8,7 @@ export const SYSTEM_TOOLS = [
   { command: "script", package: "bsdutils" },
   { command: "goaccess", package: "goaccess" },
   { command: "litmus", package: "litmus" },
+  { command: "chromium", package: "chromium" },
   { command: "php-cgi", package: "php-cgi" },
   { command: "php-fpm8.2", package: "php-fpm" },
   { command: "prlimit", package: "util-linux" },

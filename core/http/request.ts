@@ -65,6 +65,8 @@ export class Request implements RequestInfo {
   readonly #body: RequestBodyStream | undefined;
   #bodyTaken = false;
   #abort: AbortController | undefined;
+  /** abort() was called: a signal made later starts aborted (a late reader must not miss it). */
+  #aborted = false;
 
   constructor(head: RequestHead, path: string, server: ServerConfig, connection: ConnectionInfo, body: RequestBodyStream | undefined) {
     this.head = head;
@@ -139,11 +141,16 @@ export class Request implements RequestInfo {
 
   /** Aborted when the client goes away before its response is written (gateways kill their child). */
   get signal(): AbortSignal {
-    return (this.#abort ??= new AbortController()).signal;
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#aborted) this.#abort.abort(new Error("client went away"));
+    }
+    return this.#abort.signal;
   }
 
   /** Core only: the connection closed early. */
   abort(): void {
+    this.#aborted = true;
     this.#abort?.abort(new Error("client went away"));
   }
 
