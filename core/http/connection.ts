@@ -421,6 +421,9 @@ export class Connection implements BodyFeeder {
 
   /** Graceful stop: close now when idle, else after the in-flight responses. */
   shutdown(): void {
+    // A tunnel owns the socket now: pausing it would stall the tunnel. It runs until it ends
+    // or the server's grace period is over (then the server destroys it).
+    if ((this.#paused & PAUSE.tunnel) !== 0) return;
     this.#stopReading();
     if (this.queue.length === 0) this.socket.end();
   }
