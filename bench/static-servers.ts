@@ -3,12 +3,13 @@
 // (worker_processes 1, sendfile on, access_log off) and the naive node:http server
 // (bench/static-naive.ts). Also: each one's CPU time, and a check that all serve the same bytes.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
 import { hasCommand, pinned, SERVER_CORE, spawnTracked, stopProcess, tail } from "./lib/process.ts";
 import { BENCH, ROOT, type RunningServer, type ServerSpec } from "./lib/servers.ts";
+import { childrenOf, ticksOf } from "./lib/proc.ts";
 import { sleep } from "./lib/stats.ts";
 
 const URL_PATTERN = /http:\/\/(127\.0\.0\.1):(\d+)/;
@@ -133,24 +134,5 @@ export async function checkSame(s: RunningServer, name: string, expected: Buffer
  * and it holds up on a shared machine where req/s does not.
  */
 export function cpuTicks(pid: number): number {
-  let ticks = 0;
-  for (const p of [pid, ...children(pid)]) {
-    try {
-      // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited between the listing and the read
-    }
-  }
-  return ticks;
-}
-
-function children(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+  return ticksOf([pid, ...childrenOf(pid)]);
 }

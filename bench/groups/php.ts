@@ -12,7 +12,7 @@
 // connections were closed (both close them after 1 s idle). Noise is judged with the servers'
 // descendants (nginx and php-fpm workers, php-cgi children) counted as ours, not as others'.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ import { join } from "node:path";
 import type { LoadGenerator, LoadResult, LoadSettings } from "../lib/load.ts";
 import { cpuSnapshot, describeNoise, isNoisy, noiseBetween, type CpuSnapshot } from "../lib/noise.ts";
 import { hasCommand, pinned, SERVER_CORE, spawnTracked, stopProcess, tail, type Spawned } from "../lib/process.ts";
+import { childrenOf, descendants, processTicks, ticksOf } from "../lib/proc.ts";
 import { ROOT } from "../lib/servers.ts";
 import { fmt, fmtInt, max, median, min, sleep } from "../lib/stats.ts";
 import { missingRow, type Context, type Group, type Row } from "./types.ts";
@@ -310,43 +311,12 @@ function canConnect(to: net.NetConnectOpts): Promise<boolean> {
 
 // --- CPU accounting ---------------------------------------------------------------------------
 
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childrenOf(pid)) out.push(child, ...descendants(child));
-  return out;
-}
-
 /** The processes that are the server itself: plugd's process, nginx's master and worker (not PHP). */
 function serverPids(p: Proc): number[] {
   if (p.name === "nginx") return [p.proc.pid, ...childrenOf(p.proc.pid)];
   return [p.proc.pid];
 }
 
-function ticksOf(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    const f = statFields(pid);
-    if (f !== undefined) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks;
-}
 
 /** A snapshot in which the servers' descendants (PHP workers, nginx's worker) count as the bench's. */
 function withDescendants(snapshot: CpuSnapshot | undefined, servers: readonly Proc[]): CpuSnapshot | undefined {
@@ -354,8 +324,8 @@ function withDescendants(snapshot: CpuSnapshot | undefined, servers: readonly Pr
   const ours = new Map(snapshot.ours);
   for (const s of servers) {
     for (const pid of descendants(s.proc.pid)) {
-      const f = statFields(pid);
-      if (f !== undefined) ours.set(pid, Number(f[11]) + Number(f[12]));
+      const ticks = processTicks(pid);
+      if (ticks !== undefined) ours.set(pid, ticks);
     }
   }
   return { ...snapshot, ours };
