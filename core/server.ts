@@ -84,6 +84,11 @@ export class Server {
     return [...new Set(this.#state.methods)];
   }
 
+  /** Open client connections (tunnels included). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
   /** Methods with a handle tap (what a 405's Allow lists). */
   get methods(): string[] {
     return this.#lifecycle.allowedMethods();
@@ -137,6 +142,10 @@ export class Server {
       const head = serializeHead(res, false, false, false);
       socket.on("error", () => socket.destroy());
       socket.end(head.text + String(res.body));
+      // Not a Connection, so not swept: cut off a peer that never closes its side.
+      const linger = setTimeout(() => socket.destroy(), 5000);
+      linger.unref();
+      socket.once("close", () => clearTimeout(linger));
       return;
     }
     this.#connections.add(new Connection(socket, this.#host));
@@ -162,7 +171,8 @@ export class Server {
         ...(tunnel !== undefined ? { tunnel: { target: exchange.info.target, ...tunnel } } : {}),
       };
       this.hooks.log.call(exchange.info, response, timing);
-    } else if (error !== undefined && response.status >= 500) {
+    } else if (error !== undefined && response.status >= 500 && response.status !== 501) {
+      // A failure of ours (not a client's unknown method): say so even without a logger.
       this.reportError(error, `request ${exchange.info.id}`);
     }
   }

@@ -28,7 +28,7 @@ export function fileStream(body: FileBody): Readable {
  * source fails: the client would wait for bytes that never come); with chunked, each chunk is
  * framed and the last-chunk written at the end.
  */
-export function pipeBody(source: Readable, socket: Socket, framing: Framing, length: number, done: BodyDone): void {
+export function pipeBody(source: Readable, socket: Socket, framing: Framing, length: number, done: BodyDone, blocked: () => void): void {
   let sent = 0;
   let finished = false;
   const chunked = framing === FRAMING.chunked;
@@ -62,7 +62,11 @@ export function pipeBody(source: Readable, socket: Socket, framing: Framing, len
     } else {
       flushed = socket.write(buf);
     }
-    if (!flushed) source.pause();
+    if (!flushed) {
+      // The client is behind: wait for 'drain', and let the connection time the wait.
+      source.pause();
+      blocked();
+    }
   };
   const onDrain = (): void => {
     source.resume();

@@ -32,7 +32,10 @@ export interface ConnectionHost {
 const PAUSE = Object.freeze({ pipeline: 1, body: 2, write: 4, tunnel: 8, closing: 16 } as const);
 
 /** What the sweep checks a connection's deadline for. */
-export const DEADLINE = Object.freeze({ none: 0, idle: 1, head: 2, body: 3, write: 4 } as const);
+export const DEADLINE = Object.freeze({ none: 0, idle: 1, head: 2, body: 3, write: 4, linger: 5 } as const);
+
+/** After we end our side, how long a peer may keep its side open before the socket is destroyed. */
+const LINGER_MS = 5000;
 
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
 /** Idle parsers kept per server for reuse. */
@@ -61,6 +64,8 @@ export class Connection implements BodyFeeder {
   #closed = false;
   /** No more requests will be read; close when the queue drains. */
   #ending = false;
+  /** We ended our side (socket.end()); the linger deadline cuts off a peer that never closes. */
+  #lingering = false;
   /** Deadline the server's sweep enforces (ms since the epoch, 0 for none) and its kind. */
   deadline = 0;
   deadlineKind: number = DEADLINE.none;
@@ -83,7 +88,7 @@ export class Connection implements BodyFeeder {
     socket.on("error", Connection.#socketError);
     socket.on("close", Connection.#socketClose);
     socket.on("drain", Connection.#socketDrain);
-    this.#arm(DEADLINE.idle, limits.keepAliveTimeoutMs);
+    this.#rearm();
   }
 
   // One function per event for every socket (10,000 idle connections: no closures each).
@@ -129,11 +134,8 @@ export class Connection implements BodyFeeder {
       this.#remainder = undefined;
     }
     this.#execute(chunk);
-    const parser = this.#parser;
-    if (parser === undefined) return;
-    // The headers timeout runs from a head's first byte and is not extended by later bytes (slowloris).
-    if (parser.inHead && this.deadlineKind !== DEADLINE.head) this.#arm(DEADLINE.head, this.host.config.limits.headersTimeoutMs);
-    else if (this.queue.length === 0) this.#releaseParserIfIdle();
+    if (this.queue.length === 0) this.#releaseParserIfIdle();
+    this.#rearm();
   }
 
   #execute(chunk: Buffer): void {
@@ -143,9 +145,13 @@ export class Connection implements BodyFeeder {
     const socket = this.socket;
     const parser = this.#parser ?? this.#takeParser();
     socket.cork();
-    const consumed = parser.execute(chunk);
-    this.#executing = false;
-    socket.uncork();
+    let consumed: number;
+    try {
+      consumed = parser.execute(chunk);
+    } finally {
+      this.#executing = false;
+      socket.uncork();
+    }
     if (consumed < chunk.length && !parser.dead && !this.#closed) {
       this.#remainder = chunk.subarray(consumed);
       this.socket.pause();
@@ -156,12 +162,13 @@ export class Connection implements BodyFeeder {
     this.#paused |= reason;
     this.#parser?.pause();
     this.socket.pause();
-    if (reason === PAUSE.body && this.deadlineKind === DEADLINE.body) this.#arm(DEADLINE.none, 0);
+    this.#rearm();
   }
 
   #resume(reason: number): void {
     if ((this.#paused & reason) === 0) return;
     this.#paused &= ~reason;
+    this.#rearm();
     if (this.#paused !== 0 || this.#closed) return;
     this.#parser?.resume();
     if (this.#executing) return; // the running execute() goes on by itself
@@ -171,13 +178,14 @@ export class Connection implements BodyFeeder {
       this.#execute(rest);
     }
     if (this.#paused === 0 && !this.#closed) this.socket.resume();
+    this.#rearm();
   }
 
   #onEnd(): void {
     // The client half-closed: finish what was asked, then close (RFC 9112 §9.6).
     this.#parser?.finish();
     this.#ending = true;
-    if (this.queue.length === 0) this.socket.end();
+    if (this.queue.length === 0) this.#endSocket();
   }
 
   // --- parser events ---------------------------------------------------------------------------
@@ -203,12 +211,7 @@ export class Connection implements BodyFeeder {
     if (head.expectContinue && body !== undefined) exchange.continueSent = false;
     else exchange.continueSent = true;
     this.queue.push(exchange);
-    if (body !== undefined) {
-      this.#bodyExchange = exchange;
-      this.#arm(DEADLINE.body, this.host.config.limits.bodyTimeoutMs);
-    } else {
-      this.#arm(DEADLINE.none, 0);
-    }
+    if (body !== undefined) this.#bodyExchange = exchange;
     if (head.method === "CONNECT") {
       // After CONNECT the bytes belong to the tunnel (or to nobody, if it is refused). A refusal
       // says so with Connection: close (RFC 9112 §9.6), or a client reuses the connection.
@@ -228,7 +231,12 @@ export class Connection implements BodyFeeder {
     if (exchange === undefined) return;
     if (exchange.discarding) {
       exchange.drained += chunk.length;
-      if (exchange.drained > MAX_DRAIN_BYTES) this.destroy();
+      if (exchange.drained > MAX_DRAIN_BYTES) {
+        // Too much to drain: stop reading and close once what we wrote has gone out.
+        this.#bodyExchange = undefined;
+        this.#stopReading();
+        this.#endSocket();
+      }
       return;
     }
     if (this.deadlineKind === DEADLINE.body) this.deadline = Date.now() + this.host.config.limits.bodyTimeoutMs;
@@ -240,10 +248,11 @@ export class Connection implements BodyFeeder {
     if (exchange !== undefined) {
       this.#bodyExchange = undefined;
       if (!exchange.discarding) exchange.body?.feedEnd();
-      this.#arm(DEADLINE.none, 0);
     }
-    if (this.#ending) this.#pause(PAUSE.closing);
-    else if (this.queue.length === 0) this.#arm(DEADLINE.idle, this.host.config.limits.keepAliveTimeoutMs);
+    if (this.#ending) {
+      this.#pause(PAUSE.closing);
+      if (this.queue.length === 0) this.#endSocket();
+    }
   }
 
   onError(error: ParseError, raw: Buffer): void {
@@ -255,7 +264,7 @@ export class Connection implements BodyFeeder {
       exchange.closeAfter = true;
       exchange.body?.destroy(new PlugdError(error.code, error.message));
       this.#stopReading();
-      if (!this.queue.includes(exchange)) this.socket.end();
+      if (!this.queue.includes(exchange)) this.#endSocket();
       return;
     }
     this.#reject(error, raw, Date.now());
@@ -319,7 +328,9 @@ export class Connection implements BodyFeeder {
 
   /** Whether to keep the connection after this exchange; called right before its head is written. */
   keepAliveAfter(exchange: Exchange): boolean {
-    if (exchange.closeAfter || this.host.stopping || exchange.request === undefined) return false;
+    if (exchange.closeAfter || exchange.request === undefined) return false;
+    // Stopping: nothing new is read, and the last exchange already queued closes the connection.
+    if (this.host.stopping && this.queue[this.queue.length - 1] === exchange) return false;
     if (!exchange.request.head.keepAlive) return false;
     const body = exchange.body;
     if (body !== undefined && !body.complete && this.#bodyExchange === exchange) {
@@ -344,8 +355,14 @@ export class Connection implements BodyFeeder {
     if (!keepAlive || !completed) {
       this.#ending = true;
       this.#stopReading();
-      this.queue.length = 0;
-      if (completed) this.socket.end();
+      // Requests parsed after this one get no answer on this connection: tell their handlers
+      // (gateways kill their scripts) and their loggers.
+      for (const dropped of this.queue.splice(0)) {
+        dropped.request?.abort();
+        if (dropped.body !== undefined && !dropped.body.complete) dropped.body.destroy(new PlugdError("PLUGD_ERR_HTTP_BODY_INCOMPLETE"));
+        this.host.finished(dropped, this, false, 0);
+      }
+      if (completed) this.#endSocket();
       else this.socket.destroy();
       return;
     }
@@ -355,23 +372,21 @@ export class Connection implements BodyFeeder {
       if (next.continueWanted) this.#sendContinue(next);
       if (next.response !== undefined) this.#writer.writeNext();
     } else if (this.#ending) {
-      this.socket.end();
+      if (this.#bodyExchange === undefined) this.#endSocket();
     } else if ((this.#parser?.idle ?? true) && this.#bodyExchange === undefined) {
-      this.#arm(DEADLINE.idle, this.host.config.limits.keepAliveTimeoutMs);
       this.#releaseParserIfIdle();
     }
+    this.#rearm();
   }
 
   /** Stop reading until the socket drains (a client that does not read its responses). */
   writeBlocked(): void {
     this.#pause(PAUSE.write);
-    this.#arm(DEADLINE.write, this.host.config.limits.bodyTimeoutMs);
   }
 
   /** CONNECT: hand the socket and the bytes after the head to the tunnel. */
   detachForTunnel(): Buffer {
     this.#pause(PAUSE.tunnel);
-    this.#arm(DEADLINE.none, 0);
     this.socket.removeAllListeners("data");
     this.socket.removeAllListeners("end");
     this.socket.removeAllListeners("drain");
@@ -387,6 +402,50 @@ export class Connection implements BodyFeeder {
   }
 
   // --- deadlines and teardown ------------------------------------------------------------------
+
+  /**
+   * The one deadline that fits the connection's state now. A kind already armed keeps its time
+   * (a head's deadline runs from its first byte and is never extended; onBody refreshes the
+   * body's on progress).
+   */
+  #rearm(): void {
+    const limits = this.host.config.limits;
+    const receiving = this.#bodyExchange;
+    let kind: number = DEADLINE.none;
+    let ms = 0;
+    if (this.#closed || (this.#paused & PAUSE.tunnel) !== 0) {
+      kind = DEADLINE.none;
+    } else if ((this.#paused & PAUSE.write) !== 0) {
+      // The client is not reading what we wrote.
+      kind = DEADLINE.write;
+      ms = limits.bodyTimeoutMs;
+    } else if (this.#lingering) {
+      kind = DEADLINE.linger;
+      ms = LINGER_MS;
+    } else if (receiving !== undefined) {
+      // Waiting for body bytes, unless the wait is ours: the consumer is behind, or the client
+      // waits for a 100 Continue we have not sent yet.
+      if (receiving.continueSent && (receiving.discarding || (this.#paused & PAUSE.body) === 0)) {
+        kind = DEADLINE.body;
+        ms = limits.bodyTimeoutMs;
+      }
+    } else if (this.#parser?.inHead === true && (this.#paused & PAUSE.pipeline) === 0) {
+      kind = DEADLINE.head;
+      ms = limits.headersTimeoutMs;
+    } else if (this.queue.length === 0 && !this.#ending) {
+      kind = DEADLINE.idle;
+      ms = limits.keepAliveTimeoutMs;
+    }
+    if (kind !== this.deadlineKind) this.#arm(kind, ms);
+  }
+
+  /** Ends our side once what was written has gone out; a peer that never closes is cut off later. */
+  #endSocket(): void {
+    if (this.#lingering) return;
+    this.#lingering = true;
+    this.socket.end();
+    this.#rearm();
+  }
 
   #arm(kind: number, ms: number): void {
     this.deadlineKind = kind;
@@ -424,8 +483,15 @@ export class Connection implements BodyFeeder {
     // A tunnel owns the socket now: pausing it would stall the tunnel. It runs until it ends
     // or the server's grace period is over (then the server destroys it).
     if ((this.#paused & PAUSE.tunnel) !== 0) return;
+    if (this.#bodyExchange !== undefined || this.#parser?.inBody === true) {
+      // A body is on its way: let it arrive (its handler is waiting for it); reading stops
+      // after this message (onMessageComplete).
+      this.#ending = true;
+      this.#rearm();
+      return;
+    }
     this.#stopReading();
-    if (this.queue.length === 0) this.socket.end();
+    if (this.queue.length === 0) this.#endSocket();
   }
 
   destroy(): void {

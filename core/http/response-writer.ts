@@ -64,7 +64,18 @@ export class ResponseWriter {
     if (typeof body === "string" || Buffer.isBuffer(body)) {
       return this.#writeWhole(exchange, head.text, body, keepAlive, false);
     }
-    const source = isFileBody(body) ? fileStream(body) : body;
+    let source;
+    try {
+      source = isFileBody(body) ? fileStream(body) : body;
+    } catch (err) {
+      // A file body the file system refuses before anything was written (a bad range, say):
+      // a 500 for this request, the connection goes on (DESIGN §2).
+      const fallback = errorResponse(500);
+      fallback.error = { code: "PLUGD_ERR_HOOK_BAD_RESULT", message: (err as Error).message };
+      exchange.response = fallback;
+      const fallbackHead = serializeHead(fallback, isHead, http10, keepAlive);
+      return this.#writeWhole(exchange, fallbackHead.text, fallback.body as string, fallbackHead.keepAlive, isHead);
+    }
     this.#streaming = exchange;
     socket.write(head.text, "latin1");
     pipeBody(source, socket, head.framing, head.length, (ok, bytes) => {
@@ -72,7 +83,7 @@ export class ResponseWriter {
       // A body that failed half-way cannot be repaired on this connection: close it.
       if (!ok) connection.destroy();
       connection.exchangeWritten(exchange, ok, bytes, keepAlive && ok);
-    });
+    }, () => connection.writeBlocked());
   }
 
   #writeWhole(exchange: Exchange, head: string, body: string | Buffer, keepAlive: boolean, isHead: boolean): void {

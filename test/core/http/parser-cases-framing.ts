@@ -126,6 +126,7 @@ const PIPELINING: WireCase[] = [
   { name: "requests after Connection: close are still parsed (the connection drops them)", input: get("Connection: close\r\n") + get(), messages: [{ keepAlive: false }, { keepAlive: true }] },
   { name: "CL body holding what looks like a request", input: post(get()), messages: [{ body: get() }] },
   { name: "smuggled request inside a chunk is body", input: chunked(`${get().length.toString(16)}\r\n${get()}\r\n0\r\n\r\n`), messages: [{ body: get() }] },
+  { name: "stray CR after a message at EOF", input: get() + "\r", eof: true, messages: [{}], error: err(400, "PLUGD_ERR_HTTP_HEAD_INCOMPLETE") },
   { name: "second head incomplete at EOF", input: get() + "GET /x HT", eof: true, messages: [{}], error: err(400, "PLUGD_ERR_HTTP_HEAD_INCOMPLETE") },
   { name: "invalid second request line after a body", input: post("ab") + "XYZ\r\n\r\n", messages: [{ body: "ab" }], error: err(400, "PLUGD_ERR_HTTP_BAD_REQUEST_LINE") },
 ];

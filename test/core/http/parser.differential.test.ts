@@ -100,6 +100,13 @@ const fieldValues = (text: string, name: string): string[] =>
 
 const INTENDED_DIFFERENCES: readonly IntendedDifference[] = [
   {
+    name: "stray CR or LF at the end of the stream",
+    reason:
+      "RFC 9112 §2.2 lets a server ignore empty lines (CRLF) before a request line; a lone CR or LF left when the peer closes is not one, and we report the unfinished head (PLUGD_ERR_HTTP_HEAD_INCOMPLETE); llhttp skips any CR/LF between messages, also at EOF",
+    strict: "plugd",
+    applies: (v) => ourCode(v, "PLUGD_ERR_HTTP_HEAD_INCOMPLETE") && /[\r\n]$/.test(v.text),
+  },
+  {
     name: "Host is required, single and valid",
     reason: "RFC 9112 §3.2: 400 for a 1.1 request without Host, with several, or with an invalid one; llhttp does not look at Host",
     strict: "plugd",
