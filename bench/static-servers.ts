@@ -5,11 +5,12 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { join } from "node:path";
 import { hasCommand, pinned, SERVER_CORE, spawnTracked, stopProcess, tail } from "./lib/process.ts";
 import { BENCH, ROOT, type RunningServer, type ServerSpec } from "./lib/servers.ts";
+import { nginxConfig } from "./lib/nginx.ts";
 import { childrenOf, ticksOf } from "./lib/proc.ts";
+import { canConnect, freePort } from "./lib/sockets.ts";
 import { sleep } from "./lib/stats.ts";
 
 const URL_PATTERN = /http:\/\/(127\.0\.0\.1):(\d+)/;
@@ -63,52 +64,11 @@ export async function startNginx(dir: string, site: string): Promise<RunningServ
   const temp = join(dir, "nginx");
   mkdirSync(temp);
   const conf = join(temp, "nginx.conf");
-  writeFileSync(
-    conf,
-    [
-      "worker_processes 1;",
-      "daemon off;",
-      `pid ${temp}/nginx.pid;`,
-      `error_log ${temp}/error.log;`,
-      "events { worker_connections 4096; }",
-      "http {",
-      "  access_log off;",
-      "  sendfile on;",
-      "  default_type application/octet-stream;",
-      // nginx closes a keep-alive connection after 1000 requests by default; plugd never does.
-      // Raised so both are measured on the same long-lived connections.
-      "  keepalive_requests 1000000;",
-      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${temp}/${t};`),
-      `  server { listen 127.0.0.1:${port}; root ${site}; }`,
-      "}",
-    ].join("\n"),
-  );
+  writeFileSync(conf, nginxConfig(temp, ["sendfile on;", "default_type application/octet-stream;", `server { listen 127.0.0.1:${port}; root ${site}; }`]));
   const version = spawnSync("nginx", ["-v"], { encoding: "utf8" }).stderr.trim();
   const argv = ["nginx", "-c", conf, "-p", temp];
   const url = `http://127.0.0.1:${port}`;
-  return launch(spec("nginx", argv, `${version}: worker_processes 1, sendfile on, access_log off, keepalive_requests 1000000`), async () => ((await canConnect(port)) ? url : undefined));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
+  return launch(spec("nginx", argv, `${version}: worker_processes 1, sendfile on, access_log off, keepalive_requests 1000000`), async () => ((await canConnect({ port, host: "127.0.0.1" })) ? url : undefined));
 }
 
 /** Every server must answer GET /name with 200 and exactly the file's bytes. */

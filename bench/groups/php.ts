@@ -14,13 +14,14 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LoadGenerator, LoadResult, LoadSettings } from "../lib/load.ts";
 import { cpuSnapshot, describeNoise, isNoisy, noiseBetween, type CpuSnapshot } from "../lib/noise.ts";
 import { hasCommand, pinned, SERVER_CORE, spawnTracked, stopProcess, tail, type Spawned } from "../lib/process.ts";
+import { nginxConfig } from "../lib/nginx.ts";
 import { childrenOf, descendants, processTicks, ticksOf } from "../lib/proc.ts";
+import { canConnect, freePort } from "../lib/sockets.ts";
 import { ROOT } from "../lib/servers.ts";
 import { fmt, fmtInt, max, median, min, sleep } from "../lib/stats.ts";
 import { missingRow, type Context, type Group, type Row } from "./types.ts";
@@ -213,26 +214,19 @@ async function startNginx(dir: string, root: string, socket: string): Promise<Pr
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const conf = join(dir, "nginx.conf");
+  // The PHP sockets belong to root (php-fpm runs as root here): nginx's worker too.
   writeFileSync(
     conf,
-    [
-      // The PHP sockets belong to root (php-fpm runs as root here): nginx's worker too.
-      ...(process.getuid?.() === 0 ? ["user root;"] : []),
-      "worker_processes 1;",
-      "daemon off;",
-      `pid ${dir}/nginx.pid;`,
-      `error_log ${dir}/error.log;`,
-      "events { worker_connections 4096; }",
-      "http {",
-      "  access_log off;",
-      "  keepalive_requests 1000000;",
-      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};`),
-      `  upstream php { server unix:${socket}; keepalive ${WORKERS}; keepalive_timeout ${IDLE_MS / 1000}s; }`,
-      `  server { listen 127.0.0.1:${port}; root ${root};`,
-      "    location ~ \\.php$ { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name; fastcgi_keep_conn on; fastcgi_pass php; }",
-      "  }",
-      "}",
-    ].join("\n") + "\n",
+    nginxConfig(
+      dir,
+      [
+        `upstream php { server unix:${socket}; keepalive ${WORKERS}; keepalive_timeout ${IDLE_MS / 1000}s; }`,
+        `server { listen 127.0.0.1:${port}; root ${root};`,
+        "  location ~ \\.php$ { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name; fastcgi_keep_conn on; fastcgi_pass php; }",
+        "}",
+      ],
+      { runAsRoot: process.getuid?.() === 0 },
+    ),
   );
   const version = spawnSync("nginx", ["-v"], { encoding: "utf8" }).stderr.trim();
   const proc = spawnTracked(pinned(SERVER_CORE, ["nginx", "-c", conf, "-p", dir]), ROOT);
@@ -284,28 +278,6 @@ function checkHello(p: Proc): Promise<void> {
     });
     req.on("timeout", () => req.destroy(new Error(`${p.name}: GET /hello.php timed out`)));
     req.on("error", reject);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(to: net.NetConnectOpts): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(to);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
   });
 }
 
