@@ -88,8 +88,12 @@ interface IntendedDifference {
 
 const ourCode = (v: Verdicts, ...codes: ErrorCode[]): boolean => v.ours.error !== undefined && codes.includes(v.ours.error.code as ErrorCode);
 const theirCode = (v: Verdicts, ...codes: string[]): boolean => v.theirs.error !== undefined && codes.includes(v.theirs.error);
-/** Lines that hold a request line (maybe after the end of a previous body). */
-const requestLines = (text: string): string[] => text.split("\n").filter((l) => / HTTP\//.test(l));
+/**
+ * Lines that hold a request line (maybe after the end of a previous body). Body bytes that are
+ * not visible ASCII (a body "\v\0" right before "GET ...") are cut off the front, so the line
+ * starts at what the parser reads as the method.
+ */
+const requestLines = (text: string): string[] => text.split("\n").filter((l) => / HTTP\//.test(l)).map((l) => l.replace(/^[^!-~]+/, ""));
 /** The methods of what looks like request lines: the token right before "SP target SP HTTP/". */
 const methods = (text: string): string[] => [...text.matchAll(/([!#$%&'*+\-.^_`|~0-9A-Za-z]+) [^ \r\n]+ HTTP\//g)].map((m) => m[1] as string);
 /** Bytes of chunk-size lines that carry nothing: leading zeros and extensions (roughly). */
@@ -123,7 +127,7 @@ const INTENDED_DIFFERENCES: readonly IntendedDifference[] = [
     reason:
       "RFC 9112 §3.2: authority-form only (and always) for CONNECT, asterisk-form only for OPTIONS, no fragment; RFC 9110 §4.2: http(s) URIs need a host and no userinfo; llhttp checks URL characters only",
     strict: "plugd",
-    applies: (v) => ourCode(v, "PLUGD_ERR_HTTP_BAD_TARGET") && requestLines(v.text).some((l) => /^\S+ (?!\/[!-"$-~]* )[!-~]+ /.test(l) || l.startsWith("CONNECT ")),
+    applies: (v) => ourCode(v, "PLUGD_ERR_HTTP_BAD_TARGET") && requestLines(v.text).some((l) => /\S (?!\/[!-"$-~]* )[!-~]+ HTTP\//.test(l) || l.includes("CONNECT ")),
   },
   {
     name: "exactly one SP between request-line parts",
